@@ -1,0 +1,269 @@
+"""Claimants, claims, verdicts, citations and topics: the editorial data.
+
+State changes (submit, publish, retract, new verdict) go through claims/workflow.py, which
+enforces the rules; the database enforces the invariants that must never be false.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from sources.models import Source
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimantKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+    GOVERNMENT = "government", "Government"
+    MEDIA = "media", "Media outlet"
+
+    @property
+    def schema_type(self) -> str:
+        """The schema.org type of a claim's author (ClaimReview itemReviewed.author)."""
+        return "Person" if self == ClaimantKind.PERSON else "Organization"
+
+
+class Claimant(models.Model):
+    kind = models.CharField(max_length=16, choices=ClaimantKind.choices)
+    name = models.CharField(max_length=200, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="ISO 3166-1 alpha-2 code, e.g. UA, RU, US.",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter upper-case country code.")],
+    )
+    wikidata_id = models.CharField(
+        "Wikidata id",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q42.")],
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata_id"],
+                condition=~models.Q(wikidata_id=""),
+                name="claimant_unique_wikidata_id",
+                violation_error_message="Another claimant already has this Wikidata id.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class Language(models.TextChoices):
+    """Languages of claims; PostgreSQL has stemming dictionaries for English and Russian."""
+
+    ENGLISH = "en", "English"
+    UKRAINIAN = "uk", "Ukrainian"
+    RUSSIAN = "ru", "Russian"
+    OTHER = "und", "Other"
+
+
+class Claim(models.Model):
+    statement = models.TextField(help_text="The claim as it was made, quoted or closely paraphrased.")
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    claimant = models.ForeignKey(Claimant, on_delete=models.PROTECT, related_name="claims")
+    claimed_on = models.DateField("claimed on", help_text="When the claim was made.")
+    context = models.CharField(
+        max_length=300, blank=True, help_text="Event or occasion, e.g. a press briefing."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_reason = models.TextField(blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-claimed_on", "-id"]
+        permissions = [("publish_claim", "Can publish and retract claims")]
+        indexes = [
+            models.Index(fields=["status", "-claimed_on"], name="claim_status_claimed_idx"),
+            models.Index(fields=["status", "updated_at"], name="claim_status_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.PUBLISHED) | models.Q(published_at__isnull=False),
+                name="claim_published_has_published_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.RETRACTED)
+                | (models.Q(retracted_at__isnull=False) & ~models.Q(retraction_reason="")),
+                name="claim_retracted_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = self.statement if len(self.statement) <= 80 else self.statement[:79] + "…"
+        return f"{self.claimant.name}: {text}" if self.claimant_id else text
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (Status.PUBLISHED, Status.RETRACTED)
+
+
+class Rating(models.TextChoices):
+    """One fixed scale. The label is also ClaimReview's reviewRating.alternateName."""
+
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MISLEADING = "misleading", "Misleading"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    UNPROVEN = "unproven", "Unproven"
+
+    @property
+    def score(self) -> int:
+        """Numeric rating for ClaimReview: 1 (false) … 6 (true); 0 when it cannot be rated."""
+        return RATING_SCORES[self]
+
+    @property
+    def colour(self) -> str:
+        return RATING_COLOURS[self]
+
+
+RATING_BEST, RATING_WORST = 6, 1
+RATING_SCORES = {
+    Rating.TRUE: 6,
+    Rating.MOSTLY_TRUE: 5,
+    Rating.MIXED: 4,
+    Rating.MISLEADING: 3,
+    Rating.MOSTLY_FALSE: 2,
+    Rating.FALSE: 1,
+    Rating.UNPROVEN: 0,
+}
+RATING_COLOURS = {
+    Rating.TRUE: "#1a7f37",
+    Rating.MOSTLY_TRUE: "#4c9a2a",
+    Rating.MIXED: "#b08800",
+    Rating.MISLEADING: "#d4690a",
+    Rating.MOSTLY_FALSE: "#cf4520",
+    Rating.FALSE: "#b3261e",
+    Rating.UNPROVEN: "#6e7781",
+}
+
+
+class Verdict(models.Model):
+    """A judgement of a claim. A new verdict supersedes the current one; none is overwritten."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
+    rating = models.CharField(max_length=16, choices=Rating.choices)
+    original_rating = models.CharField(
+        max_length=200, blank=True, help_text="The rating text as another fact-checker wrote it."
+    )
+    headline = models.CharField(max_length=300)
+    reasoning = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(
+        max_length=200, blank=True, help_text="Shown publicly; defaults to the author's name."
+    )
+    is_current = models.BooleanField(default=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        indexes = [models.Index(fields=["claim", "-created_at"], name="verdict_claim_created_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(is_current=True),
+                name="one_current_verdict_per_claim",
+                violation_error_message="This claim already has a current verdict.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_current=True) | models.Q(superseded_at__isnull=False),
+                name="verdict_superseded_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rating_display()}: {self.headline}"
+
+
+class CitationRole(models.TextChoices):
+    APPEARANCE = "appearance", "Appearance"
+    FIRST_APPEARANCE = "first_appearance", "First appearance"
+    SUPPORTS = "supports", "Evidence: supports"
+    REFUTES = "refutes", "Evidence: refutes"
+    CONTEXT = "context", "Evidence: context"
+
+
+APPEARANCE_ROLES = (CitationRole.APPEARANCE, CitationRole.FIRST_APPEARANCE)
+EVIDENCE_ROLES = (CitationRole.SUPPORTS, CitationRole.REFUTES, CitationRole.CONTEXT)
+
+
+class Citation(models.Model):
+    """A source linked to a claim: where the claim appeared, or evidence its verdict rests on."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    role = models.CharField(max_length=20, choices=CitationRole.choices)
+    quote = models.TextField(blank=True, help_text="The passage of the source that matters.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "source", "role"],
+                name="citation_unique_claim_source_role",
+                violation_error_message="This source is already cited with this role.",
+            ),
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(role=CitationRole.FIRST_APPEARANCE),
+                name="citation_one_first_appearance",
+                violation_error_message="A claim has only one first appearance.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.source}"
+
+    @property
+    def is_evidence(self) -> bool:
+        return self.role in EVIDENCE_ROLES

@@ -1,0 +1,134 @@
+"""Sources: the web pages and documents that claims appear in and verdicts rest on.
+
+`sources` is a self-contained link-monitoring app: it never imports `claims`.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from sources.urlnorm import InvalidURL, normalize_url
+
+
+class NormalizedURLField(models.URLField):
+    """A URL stored in canonical form, so lookups and uniqueness see one spelling.
+
+    Normalising in the field (not in a form or in save()) means `get_or_create(url=...)`,
+    filters, admin forms and imports all agree on what "the same URL" is.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 2048)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return normalize_url(value)
+        except InvalidURL as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if not value:
+            return value
+        try:
+            return normalize_url(value)
+        except InvalidURL:
+            return value  # full_clean() reports it; lookups with junk simply match nothing
+
+    def formfield(self, **kwargs):
+        # Editors paste "example.org/page": let the model field decide, not Django's URL regex.
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.CharField, **kwargs})
+
+
+class Health(models.TextChoices):
+    """Monitoring state of a source; see sources/monitor.py for the transitions."""
+
+    UNCHECKED = "unchecked", "Unchecked"
+    OK = "ok", "OK"
+    REDIRECTED = "redirected", "Redirected"
+    CHANGED = "changed", "Changed"
+    FAILING = "failing", "Failing"
+    BROKEN = "broken", "Broken"
+    BLOCKED = "blocked", "Blocked"
+
+
+# States in which the evidence a verdict rests on can no longer be trusted as cited.
+ATTENTION_HEALTH = (Health.CHANGED, Health.BROKEN, Health.BLOCKED)
+
+
+class SourceKind(models.TextChoices):
+    WEB_PAGE = "web_page", "Web page"
+    NEWS_ARTICLE = "news_article", "News article"
+    REFERENCE = "reference", "Reference work"
+    OFFICIAL = "official", "Official document"
+    SOCIAL_POST = "social_post", "Social media post"
+    VIDEO = "video", "Video or broadcast"
+    DATASET = "dataset", "Dataset"
+    DOCUMENT = "document", "Document (PDF etc.)"
+    OTHER = "other", "Other"
+
+
+def default_check_interval() -> timedelta:
+    from django.conf import settings
+
+    return timedelta(seconds=settings.SOURCE_CHECK_INTERVAL)
+
+
+class Source(models.Model):
+    url = NormalizedURLField(
+        "URL", unique=True, help_text="Paste any spelling; it is stored in canonical form."
+    )
+    title = models.CharField(
+        max_length=500, blank=True, help_text="Filled in from the first fetch when left empty."
+    )
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Filled in from the first fetch when left empty."
+    )
+    language = models.CharField(max_length=16, blank=True, help_text="BCP 47 code, e.g. en, uk.")
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.WEB_PAGE)
+    published_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    # Monitoring state, owned by sources/monitor.py.
+    health = models.CharField(max_length=12, choices=Health.choices, default=Health.UNCHECKED, db_index=True)
+    health_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_check_at = models.DateTimeField(null=True, blank=True, help_text="Empty means as soon as possible.")
+    check_interval = models.DurationField(default=default_check_interval)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    final_url = models.URLField(max_length=2048, blank=True, editable=False)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    etag = models.CharField(max_length=512, blank=True, editable=False)
+    last_modified = models.CharField(max_length=64, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The dispatcher's scan: due sources, oldest first.
+            models.Index(fields=["next_check_at"], name="source_next_check_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(check_interval__gte=timedelta(minutes=5)),
+                name="source_check_interval_min_5_minutes",
+                violation_error_message="Sources are checked at most every five minutes.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.health in ATTENTION_HEALTH
