@@ -132,3 +132,71 @@ class Source(models.Model):
     @property
     def needs_attention(self) -> bool:
         return self.health in ATTENTION_HEALTH
+
+
+class Outcome(models.TextChoices):
+    """What one fetch ended in. Every outcome is a value; the fetcher never raises for them."""
+
+    OK = "ok", "OK"
+    NOT_MODIFIED = "not_modified", "Not modified"
+    REDIRECTED = "redirected", "Redirected"
+    CLIENT_ERROR = "client_error", "Client error (4xx)"
+    SERVER_ERROR = "server_error", "Server error (5xx)"
+    TIMEOUT = "timeout", "Timed out"
+    TOO_LARGE = "too_large", "Too large"
+    BLOCKED = "blocked", "Blocked"
+    DNS_FAILURE = "dns_failure", "DNS failure"
+    TLS_ERROR = "tls_error", "TLS error"
+    CONNECTION_REFUSED = "connection_refused", "Connection refused"
+    CONNECTION_ERROR = "connection_error", "Connection error"
+
+
+class SourceCheck(models.Model):
+    """One check of a source: the monitor's log, kept for history and diagnosis."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2048, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    changed = models.BooleanField(default=False, help_text="The main text differs from the last check.")
+    health_after = models.CharField(max_length=12, choices=Health.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["source", "-checked_at"], name="check_source_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.checked_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+
+def snapshot_upload_to(snapshot: "Snapshot", filename: str) -> str:
+    return f"snapshots/{snapshot.taken_at:%Y/%m}/{snapshot.source_id}-{filename}"
+
+
+class Snapshot(models.Model):
+    """What a source said: kept on the first fetch and on every real change of its main text."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    content_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2048, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True, help_text="The extracted main text, as hashed.")
+    body = models.FileField(
+        upload_to=snapshot_upload_to, blank=True, help_text="The raw body, gzip-compressed."
+    )
+    body_size = models.PositiveIntegerField(default=0, help_text="Size of the raw body before compression.")
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        get_latest_by = "taken_at"
+        indexes = [models.Index(fields=["source", "-taken_at"], name="snapshot_source_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.taken_at:%Y-%m-%d %H:%M}"
