@@ -50,7 +50,7 @@ def test_editor_adds_a_claim_with_a_pasted_source_url(logged_in: Page, live_serv
     page.fill("#id_slug", "troops-left-bucha-before-killings")
     # Claimant autocomplete (select2): type, then pick the match.
     page.click("#id_claimant + .select2")
-    page.fill(".select2-search__field", "Medinsky")
+    page.fill(".select2-container--open .select2-search__field", "Medinsky")
     page.click(".select2-results__option >> text=Vladimir Medinsky")
     page.select_option("#id_citations-0-role", "refutes")
     page.fill("#id_citations-0-source_url", "https://EN.wikipedia.org/wiki/Bucha_massacre?utm_source=share")
