@@ -36,6 +36,4 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.groups.add(Group.objects.get(name=EDITORS))
-        self.stdout.write(
-            self.style.WARNING(f"Admin login: admin / {password}  (http://127.0.0.1:8000/admin/)")
-        )
+        self.stdout.write(self.style.WARNING(f"Admin login: admin / {password}  (at /admin/)"))
