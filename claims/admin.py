@@ -8,9 +8,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import workflow
@@ -20,10 +24,11 @@ from claims.models import (
     Claim,
     Claimant,
     Rating,
+    Status,
     Topic,
     Verdict,
 )
-from sources.models import ATTENTION_HEALTH, Health, Source
+from sources.models import ATTENTION_HEALTH, Health, Outcome, Snapshot, Source, SourceCheck
 from sources.urlnorm import InvalidURL, normalize_url
 
 
@@ -184,9 +189,63 @@ class SourceHealthFilter(admin.SimpleListFilter):
         return queryset
 
 
-def evidence_needing_attention() -> QuerySet[Citation]:
-    """Evidence citations whose source broke, changed or was blocked since it was cited."""
-    return Citation.objects.filter(role__in=EVIDENCE_ROLES, source__health__in=ATTENTION_HEALTH)
+def evidence_needing_attention(*, published: bool = False) -> QuerySet[Citation]:
+    """Evidence citations whose source broke, changed or was blocked; of published claims only
+    when `published` (the ones whose public verdict now rests on evidence that moved)."""
+    citations = Citation.objects.filter(role__in=EVIDENCE_ROLES, source__health__in=ATTENTION_HEALTH)
+    return citations.filter(claim__status=Status.PUBLISHED) if published else citations
+
+
+FETCH_FAILURES = [
+    o for o in Outcome.values if o not in (Outcome.OK, Outcome.REDIRECTED, Outcome.NOT_MODIFIED)
+]
+
+
+def with_what_changed(citations: QuerySet[Citation]) -> QuerySet[Citation]:
+    """Annotate each citation with what its source did since it was cited, in the same query:
+    the snapshot as cited (the last one kept before the citation, else the first), the latest
+    snapshot, and how many checks failed since."""
+    snapshots = Snapshot.objects.filter(source=OuterRef("source")).values("pk")
+    failed = (
+        SourceCheck.objects.filter(
+            source=OuterRef("source"), checked_at__gte=OuterRef("created_at"), outcome__in=FETCH_FAILURES
+        )
+        .order_by()
+        .values("source")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return citations.select_related("source").annotate(
+        cited_snapshot=Coalesce(
+            Subquery(snapshots.filter(taken_at__lte=OuterRef("created_at")).order_by("-taken_at", "-pk")[:1]),
+            Subquery(snapshots.order_by("taken_at", "pk")[:1]),
+        ),
+        latest_snapshot=Subquery(snapshots.order_by("-taken_at", "-pk")[:1]),
+        failed_checks=Coalesce(Subquery(failed, output_field=IntegerField()), 0),
+    )
+
+
+def what_changed(citation: Citation) -> str:
+    """One line for an editor: the source's state, since when, and a link to the text's diff."""
+    from sources.admin import diff_url, health_badge
+
+    source = citation.source
+    parts = [health_badge(source.health)]
+    if source.health_changed_at:
+        parts.append(format_html("since {}", f"{source.health_changed_at:%Y-%m-%d %H:%M}"))
+    if citation.failed_checks:
+        parts.append(format_html("{} failed check(s) since cited", citation.failed_checks))
+    if source.last_error and source.health != Health.CHANGED:
+        parts.append(format_html("last error: {}", source.last_error[:200]))
+    if source.content_changed_at and citation.cited_snapshot != citation.latest_snapshot:
+        parts.append(
+            format_html(
+                'text changed {} · <a href="{}">diff since cited</a>',
+                f"{source.content_changed_at:%Y-%m-%d %H:%M}",
+                diff_url(source.pk, citation.cited_snapshot, citation.latest_snapshot),
+            )
+        )
+    return format_html_join(" · ", "{}", ((p,) for p in parts))
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -194,11 +253,15 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Evidence broken or changed")]
+        return [
+            ("yes", "Evidence broken or changed"),
+            ("published", "Published, evidence broken or changed"),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(Exists(evidence_needing_attention().filter(claim=OuterRef("pk"))))
+        if self.value() in ("yes", "published"):
+            citations = evidence_needing_attention(published=self.value() == "published")
+            return queryset.filter(Exists(citations.filter(claim=OuterRef("pk"))))
         return queryset
 
 
@@ -219,6 +282,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "language",
         "status",
         "verdict_badge",
+        "evidence_alert",
         "updated_at",
     ]
     list_display_links = ["short_statement"]
@@ -244,9 +308,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "created_by",
         "created_at",
         "updated_at",
+        "evidence_changes",
     ]
     fieldsets = [
         (None, {"fields": ["statement", "claimant", "claimed_on", "context", "language", "topics", "slug"]}),
+        ("Evidence that broke or changed", {"fields": ["evidence_changes"]}),
         (
             "Workflow",
             {
@@ -268,9 +334,74 @@ class ClaimAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False  # a second COUNT(*) over 100k rows buys editors nothing
 
+    change_list_template = "admin/claims/claim/change_list_attention.html"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         current = Verdict.objects.filter(claim=OuterRef("pk"), is_current=True)
-        return super().get_queryset(request).annotate(current_rating=Subquery(current.values("rating")[:1]))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_rating=Subquery(current.values("rating")[:1]),
+                evidence_attention=Exists(evidence_needing_attention().filter(claim=OuterRef("pk"))),
+            )
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "attention/",
+                self.admin_site.admin_view(self.attention_view),
+                name="claims_claim_attention",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attention_view(self, request: HttpRequest) -> TemplateResponse:
+        """The editors' queue: published claims whose evidence broke or changed, newest first."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        citations = with_what_changed(
+            evidence_needing_attention(published=True).select_related("claim__claimant")
+        ).order_by("-source__health_changed_at", "claim_id", "pk")
+        page = Paginator(citations, 50).get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Published claims whose evidence broke or changed",
+            "page": page,
+            "rows": [(c, what_changed(c)) for c in page],
+        }
+        return TemplateResponse(request, "admin/claims/claim/attention.html", context)
+
+    @admin.display(description="Evidence", boolean=False)
+    def evidence_alert(self, obj: Claim) -> str:
+        if not getattr(obj, "evidence_attention", False):
+            return ""
+        return format_html(
+            '<a href="{}" style="color:#b3261e;font-weight:bold">needs attention</a>',
+            reverse("admin:claims_claim_change", args=[obj.pk]),
+        )
+
+    @admin.display(description="What changed")
+    def evidence_changes(self, obj: Claim) -> str:
+        if not obj.pk:
+            return "–"
+        citations = with_what_changed(evidence_needing_attention().filter(claim=obj))
+        lines = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}): {}</li>',
+            (
+                (
+                    reverse("admin:sources_source_change", args=[c.source_id]),
+                    c.source,
+                    c.get_role_display(),
+                    what_changed(c),
+                )
+                for c in citations
+            ),
+        )
+        return format_html("<ul>{}</ul>", lines) if lines else "Nothing: all evidence sources look as cited."
 
     def get_actions(self, request: HttpRequest) -> dict:
         # Published claims are retracted, not deleted; drafts are deleted one at a time.

@@ -5,6 +5,8 @@ enforces the rules; the database enforces the invariants that must never be fals
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -108,7 +110,10 @@ class Claim(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     retraction_reason = models.TextField(blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Statement, context and the published verdict's text, weighted A/B/C, stemmed in the
+    # claim's language. Written only by a PostgreSQL trigger (see claims/search.py).
+    search_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"])
 
     class Meta:
         ordering = ["-claimed_on", "-id"]
@@ -116,6 +121,7 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["status", "-claimed_on"], name="claim_status_claimed_idx"),
             models.Index(fields=["status", "updated_at"], name="claim_status_updated_idx"),
+            GinIndex(fields=["search_vector"], name="claim_search_vector_gin"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -195,6 +201,13 @@ class Verdict(models.Model):
     )
     author_name = models.CharField(
         max_length=200, blank=True, help_text="Shown publicly; defaults to the author's name."
+    )
+    imported_from = models.URLField(
+        max_length=2048,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="URL of another fact-checker's ClaimReview this verdict was imported from.",
     )
     is_current = models.BooleanField(default=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)

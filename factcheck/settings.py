@@ -22,6 +22,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
+elif not DEBUG and SECRET_KEY.startswith("change-me"):
+    # The placeholder from .env.example: a deployment that forgot to replace it must not start.
+    raise ImproperlyConfigured("SECRET_KEY is still the .env.example placeholder; generate a real one.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "factcheck.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -57,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "factcheck.middleware.PublicReadMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -84,10 +89,16 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer must fail a request or a health check fast, not hang it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["factcheck.routers.PublicReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -109,7 +120,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
@@ -127,21 +138,29 @@ STORAGES = {
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    # Snapshot names are per source and time; never let two bodies overwrite each other.
+    AWS_S3_FILE_OVERWRITE = False
 
 # Redis is the broker, the result store and the cache when REDIS_URL is set; without it,
 # everything runs in-process or on the filesystem so `make run` needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # The cache holds only derived data: while Redis is down it answers "miss" (factcheck/cache.py)
+    # within a second instead of failing requests.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "factcheck.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="factcheck"),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message whose worker vanished (SIGKILL of the whole worker, a lost machine) is delivered
+    # again after this long: the monitor's check lease is the same 15 minutes. It must stay above
+    # the longest countdown a task is retried with (300 s), or waiting retries would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _broker_dir = VAR_DIR / "celery"
@@ -166,6 +185,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# Publishing while the broker is down fails within about a second instead of hanging a request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# Operations tasks (heartbeat) and the per-task JSON log line; the heartbeat shows on /healthz.
+CELERY_IMPORTS = ["factcheck.tasks"]
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "factcheck.heartbeat", "schedule": 60.0, "options": {"expires": 50}},
+}
+# Beat writes each entry's last run to the database right away, so operators see it.
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fetching waits on the network; it gets its own queue so slow sites cannot starve the rest.
 CELERY_TASK_ROUTES = {"sources.tasks.check_source": {"queue": "fetch"}}
@@ -209,9 +239,21 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck public API",
-    "DESCRIPTION": "Published fact-checks: claims, verdicts, claimants, sources, ClaimReview.",
+    "DESCRIPTION": (
+        "Published fact-checks: claims, verdicts, claimants, sources, ClaimReview. Read-only and "
+        "anonymous: only published (and, where asked for, retracted) claims are visible. Lists "
+        "use cursor pagination (`page_size` 1-100); anonymous clients are rate-limited (429 with "
+        "Retry-After); details carry an ETag for conditional GET."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimantKindEnum": "claims.models.ClaimantKind",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "CitationRoleEnum": "claims.models.CitationRole",
+        "RatingEnum": "claims.models.Rating",
+        "HealthEnum": "sources.models.Health",
+    },
 }
 
 CORS_ALLOWED_ORIGINS: list[str] = []
@@ -250,15 +292,22 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"context": {"()": "factcheck.middleware.LogContextFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
             "formatter": env.str("LOG_FORMAT", default="plain" if DEBUG else "json"),
+            "filters": ["context"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One line per task comes from factcheck.tasks (flat fields, with the task id); Celery's
+        # own "received"/"succeeded" lines would double it. Failures still log with tracebacks.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
     },
 }

@@ -1,7 +1,19 @@
-from django.contrib import admin
-from django.utils.html import format_html
+import gzip
+from functools import partial
 
-from sources.models import Health, Source
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from sources import monitor
+from sources.diff import side_by_side
+from sources.models import Health, Snapshot, Source, SourceCheck
 
 HEALTH_COLOURS = {
     Health.UNCHECKED: "#6e7781",
@@ -12,6 +24,7 @@ HEALTH_COLOURS = {
     Health.BROKEN: "#b3261e",
     Health.BLOCKED: "#6639ba",
 }
+RECENT_CHECKS = 10
 
 
 def health_badge(health: str) -> str:
@@ -25,25 +38,59 @@ def health_badge(health: str) -> str:
     )
 
 
+def diff_url(source_id: int, old: int | None = None, new: int | None = None) -> str:
+    """The admin page comparing two snapshots of a source (default: first and latest)."""
+    url = reverse("admin:sources_source_diff", args=[source_id])
+    return f"{url}?a={old}&b={new}" if old and new else url
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "schedule"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue by more than its interval")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset & monitor.overdue_sources()
+        return queryset
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "publisher", "kind", "health_display", "last_checked_at", "next_check_at"]
-    list_filter = ["health", "kind", "language"]
+    list_display = [
+        "__str__",
+        "publisher",
+        "kind",
+        "health_display",
+        "last_checked_at",
+        "next_check_at",
+        "overdue",
+    ]
+    list_filter = ["health", OverdueFilter, "kind", "language"]
     search_fields = ["url", "title", "publisher"]
     date_hierarchy = "created_at"
+    actions = ["check_now", "mark_changes_reviewed"]
     readonly_fields = [
         "health",
         "health_changed_at",
         "last_checked_at",
+        "queued_at",
         "consecutive_failures",
         "status_code",
         "final_url",
         "content_hash",
+        "body_hash",
+        "content_changed_at",
+        "change_reviewed_at",
         "etag",
         "last_modified",
         "last_error",
         "created_at",
         "updated_at",
+        "recent_checks",
+        "snapshot_list",
     ]
     fieldsets = [
         (None, {"fields": ["url", "title", "publisher", "kind", "language", "published_on"]}),
@@ -56,16 +103,23 @@ class SourceAdmin(admin.ModelAdmin):
                     "check_interval",
                     "next_check_at",
                     "last_checked_at",
+                    "queued_at",
                     "consecutive_failures",
                     "status_code",
                     "final_url",
-                    "content_hash",
-                    "etag",
-                    "last_modified",
                     "last_error",
-                    "created_at",
-                    "updated_at",
+                    "content_changed_at",
+                    "change_reviewed_at",
+                    "recent_checks",
                 ]
+            },
+        ),
+        ("Snapshots", {"fields": ["snapshot_list"]}),
+        (
+            "Technical",
+            {
+                "classes": ["collapse"],
+                "fields": ["content_hash", "body_hash", "etag", "last_modified", "created_at", "updated_at"],
             },
         ),
     ]
@@ -73,3 +127,167 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="Health", ordering="health")
     def health_display(self, obj: Source) -> str:
         return health_badge(obj.health)
+
+    @admin.display(description="Overdue", boolean=True)
+    def overdue(self, obj: Source) -> bool:
+        now = timezone.now()
+        waiting_since = obj.queued_at or obj.next_check_at or obj.created_at
+        return waiting_since + obj.check_interval < now
+
+    @admin.display(description="Recent checks")
+    def recent_checks(self, obj: Source) -> str:
+        checks = obj.checks.all()[:RECENT_CHECKS] if obj.pk else []
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{c.checked_at:%Y-%m-%d %H:%M}",
+                    c.get_outcome_display(),
+                    c.status_code or "–",
+                    c.duration_ms,
+                    health_badge(c.health_after),
+                    c.error or ("text changed" if c.changed else ""),
+                )
+                for c in checks
+            ),
+        )
+        if not rows:
+            return "Not checked yet."
+        return format_html(
+            "<table><tr><th>When</th><th>Outcome</th><th>Status</th><th>Took</th><th>Health</th>"
+            "<th>Note</th></tr>{}</table>",
+            rows,
+        )
+
+    @admin.display(description="Snapshots")
+    def snapshot_list(self, obj: Source) -> str:
+        snapshots = list(obj.snapshots.defer("text")) if obj.pk else []
+        if not snapshots:
+            return "None yet: the first successful check keeps one."
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td><a href="{}">raw body</a></td></tr>',
+            (
+                (
+                    f"{s.taken_at:%Y-%m-%d %H:%M}",
+                    s.title or "–",
+                    s.content_hash[:12],
+                    format_html('<a href="{}">diff with previous</a>', diff_url(obj.pk, older.pk, s.pk))
+                    if older
+                    else "first",
+                    reverse("admin:sources_source_snapshot_raw", args=[obj.pk, s.pk]),
+                )
+                for s, older in zip(snapshots, [*snapshots[1:], None], strict=True)
+            ),
+        )
+        return format_html(
+            '<p><a href="{}">Compare any two snapshots</a></p><table><tr><th>Taken</th><th>Title</th>'
+            "<th>Hash</th><th>Diff</th><th>Body</th></tr>{}</table>",
+            diff_url(obj.pk),
+            rows,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
+        url_changed = change and "url" in form.changed_data
+        if url_changed:
+            monitor.forget_url_state(obj)
+        super().save_model(request, obj, form, change)
+        if url_changed:  # new sources are checked by the post_save receiver
+            transaction.on_commit(partial(monitor.request_checks, [obj.pk]), robust=True)
+
+    @admin.action(description="Check selected sources now", permissions=["change"])
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        count = monitor.request_checks(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} source(s) queued for a check.", messages.SUCCESS)
+
+    @admin.action(description="Mark changes of selected sources as reviewed", permissions=["change"])
+    def mark_changes_reviewed(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        count = monitor.mark_changes_reviewed(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Changes of {count} source(s) marked as reviewed.", messages.SUCCESS)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:source_id>/diff/", view(self.diff_view), name="sources_source_diff"),
+            path(
+                "<int:source_id>/snapshots/<int:snapshot_id>/raw/",
+                view(self.raw_body_view),
+                name="sources_source_snapshot_raw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _source_or_404(self, request: HttpRequest, source_id: int) -> Source:
+        source = get_object_or_404(Source, pk=source_id)
+        if not self.has_view_permission(request, source):
+            raise Http404
+        return source
+
+    def diff_view(self, request: HttpRequest, source_id: int) -> TemplateResponse:
+        """Side by side: any two snapshots of one source (default: the first and the latest)."""
+        source = self._source_or_404(request, source_id)
+        choices = list(source.snapshots.values("pk", "taken_at", "content_hash"))
+        by_id = {c["pk"]: c for c in choices}
+        old_id = _int(request.GET.get("a")) or (choices[-1]["pk"] if choices else None)
+        new_id = _int(request.GET.get("b")) or (choices[0]["pk"] if choices else None)
+        if (old_id and old_id not in by_id) or (new_id and new_id not in by_id):
+            raise Http404("No such snapshot of this source.")
+        old = source.snapshots.get(pk=old_id) if old_id else None
+        new = source.snapshots.get(pk=new_id) if new_id else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Snapshots of {source}",
+            "source": source,
+            "choices": choices,
+            "old": old,
+            "new": new,
+            "rows": side_by_side(old.text, new.text) if old and new and old.pk != new.pk else [],
+        }
+        return TemplateResponse(request, "admin/sources/source/diff.html", context)
+
+    def raw_body_view(self, request: HttpRequest, source_id: int, snapshot_id: int) -> HttpResponse:
+        """The archived body, as a download: never rendered on our origin (it is hostile HTML)."""
+        source = self._source_or_404(request, source_id)
+        snapshot = get_object_or_404(Snapshot, pk=snapshot_id, source=source)
+        if not snapshot.body:
+            raise Http404("This snapshot kept no body.")
+        with snapshot.body.open("rb") as handle:
+            body = gzip.decompress(handle.read())
+        response = HttpResponse(body, content_type="application/octet-stream")
+        response["Content-Disposition"] = (
+            f'attachment; filename="source-{source.pk}-snapshot-{snapshot.pk}.bin"'
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@admin.register(SourceCheck)
+class SourceCheckAdmin(admin.ModelAdmin):
+    """The monitor's log, read-only: filter by outcome to see what is failing and why."""
+
+    list_display = [
+        "source",
+        "checked_at",
+        "outcome",
+        "status_code",
+        "duration_ms",
+        "health_after",
+        "changed",
+    ]
+    list_filter = ["outcome", "health_after", "changed"]
+    list_select_related = ["source"]
+    search_fields = ["source__url", "error"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

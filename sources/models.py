@@ -105,7 +105,27 @@ class Source(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True, help_text="Empty means as soon as possible.")
     check_interval = models.DurationField(default=default_check_interval)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
-    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    content_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="SHA-256 of the extracted main text."
+    )
+    body_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the raw body: an identical body skips text extraction.",
+    )
+    content_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the main text last changed."
+    )
+    change_reviewed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When an editor last marked the changes as reviewed."
+    )
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A check was requested at this time and has not finished yet.",
+    )
     final_url = models.URLField(max_length=2048, blank=True, editable=False)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     etag = models.CharField(max_length=512, blank=True, editable=False)
@@ -117,6 +137,10 @@ class Source(models.Model):
         indexes = [
             # The dispatcher's scan: due sources, oldest first.
             models.Index(fields=["next_check_at"], name="source_next_check_idx"),
+            # Overdue detection: checks requested but never finished.
+            models.Index(
+                fields=["queued_at"], name="source_queued_idx", condition=models.Q(queued_at__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -132,6 +156,12 @@ class Source(models.Model):
     @property
     def needs_attention(self) -> bool:
         return self.health in ATTENTION_HEALTH
+
+    @property
+    def has_unreviewed_change(self) -> bool:
+        return self.content_changed_at is not None and (
+            self.change_reviewed_at is None or self.change_reviewed_at < self.content_changed_at
+        )
 
 
 class Outcome(models.TextChoices):
@@ -149,6 +179,7 @@ class Outcome(models.TextChoices):
     TLS_ERROR = "tls_error", "TLS error"
     CONNECTION_REFUSED = "connection_refused", "Connection refused"
     CONNECTION_ERROR = "connection_error", "Connection error"
+    TOO_MANY_REDIRECTS = "too_many_redirects", "Too many redirects or a loop"
 
 
 class SourceCheck(models.Model):

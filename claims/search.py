@@ -1,0 +1,71 @@
+"""Full-text search over claims: statement, context and the published verdict's text.
+
+On PostgreSQL each claim stores a weighted `search_vector` (statement A, context B, verdict C),
+stemmed with the dictionary of the claim's language: English and Russian have one, Ukrainian
+and everything else use `simple`. Triggers from migration 0002 write the vector on every insert
+or update of a claim and of its verdicts, so every write path (admin, workflow, imports, bulk
+loads, raw SQL) keeps it current without calling Python. A query is parsed with all three
+configurations and OR-ed, so "talks" finds the English "talk" stem and the Russian
+"переговоры" its own, and results are ranked with `ts_rank` over the GIN index.
+
+On SQLite (`make run` without a server) there is no vector: every word must occur
+(case-insensitively) in the statement, context or verdict, and results are ordered by date.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet, Value
+
+from claims.models import Claim
+
+SEARCH_CONFIGS = ("english", "russian", "simple")
+MAX_QUERY_LENGTH = 200
+
+
+def uses_full_text_search() -> bool:
+    """True where the stored, indexed vector exists (PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+def search_query(text: str) -> SearchQuery:
+    """The user's words as a web-search style tsquery in every language we stem."""
+    query = SearchQuery(text, config=SEARCH_CONFIGS[0], search_type="websearch")
+    for config in SEARCH_CONFIGS[1:]:
+        query |= SearchQuery(text, config=config, search_type="websearch")
+    return query
+
+
+def search_claims(queryset: QuerySet[Claim], text: str) -> QuerySet[Claim]:
+    """Claims of `queryset` matching `text`, annotated with `rank` (higher is more relevant)."""
+    text = text.strip()
+    if uses_full_text_search():
+        query = search_query(text)
+        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    matches = Q()
+    for word in text.split():
+        matches &= (
+            Q(statement__icontains=word)
+            | Q(context__icontains=word)
+            | Q(
+                verdicts__is_current=True,
+                verdicts__published_at__isnull=False,
+                verdicts__headline__icontains=word,
+            )
+            | Q(
+                verdicts__is_current=True,
+                verdicts__published_at__isnull=False,
+                verdicts__reasoning__icontains=word,
+            )
+        )
+    ids = queryset.filter(matches).values("pk")
+    return queryset.filter(pk__in=ids).annotate(rank=Value(1.0, output_field=FloatField()))
+
+
+def refresh_search_vectors(queryset: QuerySet[Claim] | None = None) -> int:
+    """Recompute stored vectors (after a bulk load with triggers disabled, or a config change).
+
+    Setting the column makes the row trigger compute it again; returns the number of claims.
+    """
+    if not uses_full_text_search():
+        return 0
+    return (queryset if queryset is not None else Claim.objects.all()).update(search_vector=None)

@@ -1,0 +1,387 @@
+"""The monitor: which sources are due, checking one, and what a check does to its health.
+
+Health is a small state machine, decided by `next_health()` after every check:
+
+    any ──success──▶ changed     when the main text changed (stays until an editor reviews it)
+                     redirected  when the answer came after a redirect
+                     ok          otherwise
+    any ──failure──▶ failing     (consecutive_failures counts them)
+                     broken      after SOURCE_BROKEN_AFTER_FAILURES failures, or at once on 410 Gone
+    any ──blocked──▶ blocked     the URL leads to an address or port we never fetch
+
+Healthy sources are checked on their interval (faster while they are new); failures back off
+exponentially; every next check carries jitter, so a bulk import, a restart or an outage does not
+make everything due in the same minute.
+
+Claiming work: the dispatcher takes due sources in batches with SELECT ... FOR UPDATE SKIP LOCKED,
+marks them queued and moves next_check_at one lease ahead, and enqueues them after its transaction
+commits, so two dispatchers never enqueue a source twice. A check runs only while its source is
+queued and clears the mark when it records its result: a second delivery of the same check (a
+redelivered message, a duplicate enqueue) finds nothing to do, and a check that never finished
+(worker killed) leaves the mark for the redelivery or, after the lease, for the dispatcher.
+"""
+
+import gzip
+import logging
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from sources import politeness
+from sources.extract import Extraction, extract, sha256
+from sources.fetch import FetchResult, fetch
+from sources.models import Health, Outcome, Snapshot, Source, SourceCheck
+
+logger = logging.getLogger(__name__)
+
+MIN_INTERVAL = timedelta(minutes=5)
+JITTER = 0.2  # a next check lands within the last fifth of its delay
+BACKOFF_BASE = timedelta(minutes=15)
+BACKOFF_MAX = timedelta(days=7)
+# How long a queued check may take before the dispatcher hands it out again (a worker died,
+# a message was lost). Longer than a check's hard time limit plus a normal queue wait.
+CHECK_LEASE = timedelta(minutes=15)
+DISPATCH_BATCH = 500
+# The dispatcher tops the fetch queue up to this many messages per run, never floods it.
+MAX_FETCH_BACKLOG = 20_000
+
+
+# ---- schedule -----------------------------------------------------------------------------
+
+
+def healthy_interval(source: Source, now: datetime) -> timedelta:
+    """A source's interval, shorter while it is new: new pages are the ones edited most."""
+    age = now - source.created_at
+    if age < timedelta(days=1):
+        return max(source.check_interval / 6, MIN_INTERVAL)
+    if age < timedelta(days=7):
+        return max(source.check_interval / 2, MIN_INTERVAL)
+    return source.check_interval
+
+
+def failure_delay(failures: int) -> timedelta:
+    """15 min, 30 min, 1 h, 2 h, ... up to a week."""
+    return min(BACKOFF_BASE * 2 ** min(max(failures - 1, 0), 16), BACKOFF_MAX)
+
+
+def with_jitter(delay: timedelta) -> timedelta:
+    return delay * random.uniform(1 - JITTER, 1.0)  # noqa: S311 (spreading load, not a secret)
+
+
+def next_health(
+    *, outcome: Outcome, status_code: int | None, failures: int, unreviewed_change: bool
+) -> Health:
+    """The state machine above: health after a check, given its outcome."""
+    if outcome == Outcome.BLOCKED:
+        return Health.BLOCKED
+    if outcome in (Outcome.OK, Outcome.REDIRECTED, Outcome.NOT_MODIFIED):
+        if unreviewed_change:
+            return Health.CHANGED
+        return Health.REDIRECTED if outcome == Outcome.REDIRECTED else Health.OK
+    if status_code == 410 or failures >= settings.SOURCE_BROKEN_AFTER_FAILURES:
+        return Health.BROKEN
+    return Health.FAILING
+
+
+def overdue_sources(now: datetime | None = None) -> QuerySet[Source]:
+    """Sources whose check is late by more than their own interval (workers down, queue stuck)."""
+    now = now or timezone.now()
+    floor = now - MIN_INTERVAL  # every interval is at least this: lets the indexes narrow first
+    late = ExpressionWrapper(Value(now) - F("check_interval"), output_field=DateTimeField())
+    waiting = Q(queued_at__isnull=True, next_check_at__lt=floor) & Q(next_check_at__lt=late)
+    stuck = Q(queued_at__lt=floor) & Q(queued_at__lt=late)
+    never = Q(queued_at__isnull=True, next_check_at__isnull=True, created_at__lt=floor)
+    never &= Q(created_at__lt=late)
+    return Source.objects.filter(waiting | stuck | never)
+
+
+# ---- claiming and enqueueing -----------------------------------------------------------------
+
+
+def request_checks(source_ids: Iterable[int]) -> int:
+    """Queue a check of these sources now (admin "check now", a new source); returns how many."""
+    ids = list(source_ids)
+    now = timezone.now()
+    with transaction.atomic():
+        count = Source.objects.filter(pk__in=ids).update(
+            queued_at=Coalesce("queued_at", Value(now)), next_check_at=now + CHECK_LEASE
+        )
+        transaction.on_commit(lambda: enqueue_checks(ids), robust=True)
+    return count
+
+
+def check_new_source(
+    sender: type[Source], instance: Source, created: bool, raw: bool = False, **kwargs
+) -> None:
+    """post_save receiver: a new source is checked right after the transaction creating it commits."""
+    if created and not raw:
+        transaction.on_commit(lambda: request_checks([instance.pk]), robust=True)
+
+
+def enqueue_checks(source_ids: list[int]) -> None:
+    """Send the checks to the broker. While it is down, release the lease instead of failing:
+    the sources stay due and the next dispatch (a minute later) sends them."""
+    from sources.tasks import check_source
+
+    for sent, source_id in enumerate(source_ids):
+        try:
+            check_source.delay(source_id)
+        except KombuOperationalError as exc:
+            unsent = source_ids[sent:]
+            logger.warning("broker unavailable (%s); %d checks left for the next dispatch", exc, len(unsent))
+            Source.objects.filter(pk__in=unsent).update(queued_at=None, next_check_at=timezone.now())
+            return
+
+
+def claim_due_sources(*, limit: int, now: datetime) -> list[int]:
+    """Mark up to `limit` due sources queued and return their ids (call inside a transaction).
+
+    SKIP LOCKED lets concurrent dispatchers take disjoint batches; the lease moves the claimed
+    rows out of the due range once this transaction commits.
+    """
+    due = Source.objects.select_for_update(skip_locked=True).values_list("pk", flat=True)
+    # Never-checked sources first (their next_check_at is empty), then the longest due.
+    ids = list(due.filter(next_check_at__isnull=True).order_by("pk")[:limit])
+    if len(ids) < limit:
+        ids += list(due.filter(next_check_at__lte=now).order_by("next_check_at")[: limit - len(ids)])
+    if ids:
+        Source.objects.filter(pk__in=ids).update(
+            queued_at=Coalesce("queued_at", Value(now)), next_check_at=now + CHECK_LEASE
+        )
+    return ids
+
+
+def dispatch_due_checks(*, batch_size: int = DISPATCH_BATCH, limit: int | None = None) -> int:
+    """Enqueue every due source once, batch by batch; the number enqueued."""
+    now = timezone.now()
+    if limit is None:
+        backlog = fetch_backlog()
+        limit = MAX_FETCH_BACKLOG - (backlog or 0)
+        if limit <= 0:
+            logger.warning("fetch queue holds %s checks; dispatching none this time", backlog)
+            return 0
+    total = 0
+    while total < limit:
+        with transaction.atomic():
+            ids = claim_due_sources(limit=min(batch_size, limit - total), now=now)
+            if ids:
+                transaction.on_commit(lambda ids=ids: enqueue_checks(ids), robust=True)
+        if not ids:
+            break
+        total += len(ids)
+    if total:
+        logger.info("dispatched %d source checks", total)
+    return total
+
+
+def fetch_backlog() -> int | None:
+    """Messages waiting in the fetch queue, or None when the broker cannot say."""
+    from sources.tasks import check_source
+
+    queue = settings.CELERY_TASK_ROUTES.get(check_source.name, {}).get("queue", "celery")
+    try:
+        with check_source.app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:  # any transport error means "unknown", and dispatching goes on
+        return None
+
+
+# ---- one check ------------------------------------------------------------------------------
+
+
+def check_source(source_id: int, *, force: bool = False, politeness_wait: float = 5.0) -> SourceCheck | None:
+    """Fetch one source and record the check; None when there was nothing to do.
+
+    Without `force`, only a queued source is checked (see the module docstring): this is what
+    makes the Celery task safe to run twice. Raises politeness.HostBusy when the host has no free
+    slot within `politeness_wait` seconds; nothing is recorded then.
+    """
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None or (not force and source.queued_at is None):
+        return None
+    try:
+        host = httpx.URL(source.url).host
+    except httpx.InvalidURL:
+        host = ""
+    with politeness.host_slot(host or "-", wait=politeness_wait):
+        conditional = bool(source.content_hash)
+        result = fetch(
+            source.url,
+            etag=source.etag if conditional else "",
+            last_modified=source.last_modified if conditional else "",
+        )
+    raw_hash = extraction = None
+    if result.outcome in (Outcome.OK, Outcome.REDIRECTED):
+        raw_hash = sha256(result.body)
+        # Extraction is the expensive part of a check: skip it when the bytes are identical.
+        if raw_hash != source.body_hash or not source.content_hash:
+            needs_names = not source.content_hash and not (source.title and source.publisher)
+            extraction = extract(
+                result.body, result.content_type, url=result.final_url, with_metadata=needs_names
+            )
+    return record_check(source_id, result, raw_hash=raw_hash, extraction=extraction, force=force)
+
+
+def record_timeout(source_id: int, error: str) -> SourceCheck | None:
+    """A check that ran out of its time limit counts as a timed-out fetch."""
+    result = FetchResult(url="", outcome=Outcome.TIMEOUT, error=error)
+    return record_check(source_id, result, raw_hash=None, extraction=None, force=False)
+
+
+@transaction.atomic
+def record_check(
+    source_id: int,
+    result: FetchResult,
+    *,
+    raw_hash: str | None,
+    extraction: Extraction | None,
+    force: bool,
+) -> SourceCheck | None:
+    """Apply one fetch's result to its source under a row lock: health, schedule, check, snapshot."""
+    source = Source.objects.select_for_update().filter(pk=source_id).first()
+    if source is None or (not force and source.queued_at is None):
+        return None  # another delivery of this check recorded it first
+    now = timezone.now()
+    before = source.health
+    changed = snapshot = False
+    if result.succeeded:
+        source.consecutive_failures = 0
+        if extraction is not None:
+            snapshot = not source.content_hash or extraction.content_hash != source.content_hash
+            changed = bool(source.content_hash) and snapshot
+            source.content_hash = extraction.content_hash
+        if raw_hash is not None:
+            source.body_hash = raw_hash
+        if changed:
+            source.content_changed_at = now
+        if result.outcome == Outcome.NOT_MODIFIED:  # a 304 may repeat the validators, or not
+            source.etag = result.etag or source.etag
+            source.last_modified = result.last_modified or source.last_modified
+        else:
+            source.etag, source.last_modified = result.etag, result.last_modified
+        delay = healthy_interval(source, now)
+    elif result.outcome == Outcome.BLOCKED:
+        delay = healthy_interval(source, now)
+    else:
+        source.consecutive_failures += 1
+        delay = failure_delay(source.consecutive_failures)
+    source.health = next_health(
+        outcome=result.outcome,
+        status_code=result.status_code,
+        failures=source.consecutive_failures,
+        unreviewed_change=source.has_unreviewed_change,
+    )
+    if source.health != before:
+        source.health_changed_at = now
+    source.last_checked_at = now
+    source.next_check_at = now + with_jitter(delay)
+    source.queued_at = None
+    source.status_code = result.status_code
+    if result.final_url:
+        source.final_url = result.final_url[:2048]
+    source.last_error = result.error
+    if snapshot and extraction is not None:
+        _take_snapshot(source, result, extraction, now)
+    source.save(
+        update_fields=[
+            "title",
+            "publisher",
+            "health",
+            "health_changed_at",
+            "last_checked_at",
+            "next_check_at",
+            "queued_at",
+            "consecutive_failures",
+            "content_hash",
+            "body_hash",
+            "content_changed_at",
+            "final_url",
+            "status_code",
+            "etag",
+            "last_modified",
+            "last_error",
+            "updated_at",
+        ]
+    )
+    if extraction is not None:
+        checked_hash = extraction.content_hash
+    else:
+        checked_hash = source.content_hash if result.succeeded else ""
+    return SourceCheck.objects.create(
+        source=source,
+        checked_at=now,
+        duration_ms=result.duration_ms,
+        outcome=result.outcome,
+        status_code=result.status_code,
+        final_url=result.final_url[:2048],
+        content_hash=checked_hash,
+        changed=changed,
+        health_after=source.health,
+        error=result.error,
+    )
+
+
+def _take_snapshot(source: Source, result: FetchResult, extraction: Extraction, now: datetime) -> Snapshot:
+    """Keep what the source said: text as hashed, and the raw body gzip-compressed in storage."""
+    if not source.title and extraction.title:
+        source.title = extraction.title
+    if not source.publisher and extraction.publisher:
+        source.publisher = extraction.publisher
+    snapshot = Snapshot(
+        source=source,
+        taken_at=now,
+        content_hash=extraction.content_hash,
+        status_code=result.status_code,
+        final_url=result.final_url[:2048],
+        content_type=result.content_type[:200],
+        title=extraction.title,
+        text=extraction.text,
+        body_size=len(result.body),
+    )
+    snapshot.body.save(
+        f"{extraction.content_hash[:16]}.gz", ContentFile(gzip.compress(result.body, 6)), save=False
+    )
+    snapshot.save()
+    return snapshot
+
+
+# ---- editors' actions ------------------------------------------------------------------------
+
+
+def mark_changes_reviewed(source_ids: Iterable[int]) -> int:
+    """An editor has looked at the changes: changed sources go back to ok (or redirected)."""
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        for source in Source.objects.select_for_update().filter(pk__in=list(source_ids)):
+            source.change_reviewed_at = now
+            fields = ["change_reviewed_at", "updated_at"]
+            if source.health == Health.CHANGED:
+                last = source.checks.values_list("outcome", flat=True).first()
+                source.health = Health.REDIRECTED if last == Outcome.REDIRECTED else Health.OK
+                source.health_changed_at = now
+                fields += ["health", "health_changed_at"]
+            source.save(update_fields=fields)
+            count += 1
+    return count
+
+
+def forget_url_state(source: Source) -> None:
+    """The URL was edited: what we knew about the old one says nothing about the new one."""
+    source.health = Health.UNCHECKED
+    source.health_changed_at = timezone.now()
+    source.consecutive_failures = 0
+    source.content_hash = source.body_hash = source.etag = source.last_modified = ""
+    source.content_changed_at = None
+    source.final_url = source.last_error = ""
+    source.status_code = None
+    source.next_check_at = None
