@@ -124,6 +124,9 @@ def test_schema_documents_every_endpoint_without_unpublished_examples(client, wo
     assert "medinsky-bucha-killings-staged" in text  # the examples come from a published claim
 
 
-def test_docs_page_renders(client, world):
+def test_docs_page_renders_with_self_hosted_assets(client, world):
     response = client.get("/api/v1/docs/")
     assert response.status_code == 200 and b"swagger" in response.content.lower()
+    # No CDN: these machines (and strict deployments) cannot load third-party scripts.
+    assert b"cdn.jsdelivr" not in response.content
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in response.content
