@@ -196,8 +196,11 @@ class SafeTransport(httpx.BaseTransport):
         context = ssl.create_default_context(cafile=certifi.where())
         self._pool = httpcore.ConnectionPool(
             ssl_context=context,
-            max_connections=64,
-            max_keepalive_connections=32,
+            # A worker process fetches one page at a time, and most sources are the only page
+            # checked on their host that day: a small pool, because httpcore scans all of it on
+            # every request.
+            max_connections=16,
+            max_keepalive_connections=4,
             keepalive_expiry=30.0,
             network_backend=PublicAddressBackend(),
         )
@@ -322,8 +325,8 @@ def _final(url: str, response: httpx.Response, hops: list[str]) -> FetchResult:
         "final_url": str(response.url),
         "status_code": response.status_code,
         "content_type": response.headers.get("content-type", ""),
-        "etag": response.headers.get("etag", "")[:512],
-        "last_modified": response.headers.get("last-modified", "")[:64],
+        "etag": _validator(response.headers.get("etag", ""), 512),
+        "last_modified": _validator(response.headers.get("last-modified", ""), 64),
         "redirects": tuple(hops),
     }
     status = response.status_code
@@ -338,6 +341,11 @@ def _final(url: str, response: httpx.Response, hops: list[str]) -> FetchResult:
         return FetchResult(outcome=Outcome.TOO_LARGE, error=str(exc), **common)
     outcome = Outcome.REDIRECTED if hops else Outcome.OK
     return FetchResult(outcome=outcome, body=body, **common)
+
+
+def _validator(value: str, limit: int) -> str:
+    """An ETag or Last-Modified we can send back later: printable ASCII that fits, else nothing."""
+    return value if len(value) <= limit and value.isascii() and value.isprintable() else ""
 
 
 def read_body(response: httpx.Response, cap: int) -> bytes:

@@ -228,29 +228,56 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
             extraction = extract(
                 result.body, result.content_type, url=result.final_url, with_metadata=needs_names
             )
-    return record_check(source_id, result, raw_hash=raw_hash, extraction=extraction, force=force)
+    return record_check(source, result, raw_hash=raw_hash, extraction=extraction, force=force)
 
 
 def record_timeout(source_id: int, error: str) -> SourceCheck | None:
     """A check that ran out of its time limit counts as a timed-out fetch."""
-    result = FetchResult(url="", outcome=Outcome.TIMEOUT, error=error)
-    return record_check(source_id, result, raw_hash=None, extraction=None, force=False)
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        return None
+    result = FetchResult(url=source.url, outcome=Outcome.TIMEOUT, error=error)
+    return record_check(source, result, raw_hash=None, extraction=None, force=False)
 
 
-@transaction.atomic
+# What a check writes to its source.
+CHECK_FIELDS = (
+    "health",
+    "health_changed_at",
+    "last_checked_at",
+    "next_check_at",
+    "queued_at",
+    "consecutive_failures",
+    "content_hash",
+    "body_hash",
+    "content_changed_at",
+    "final_url",
+    "status_code",
+    "etag",
+    "last_modified",
+    "last_error",
+    "updated_at",
+)
+
+
 def record_check(
-    source_id: int,
+    source: Source,
     result: FetchResult,
     *,
     raw_hash: str | None,
     extraction: Extraction | None,
     force: bool,
 ) -> SourceCheck | None:
-    """Apply one fetch's result to its source under a row lock: health, schedule, check, snapshot."""
-    source = Source.objects.select_for_update().filter(pk=source_id).first()
-    if source is None or (not force and source.queued_at is None):
-        return None  # another delivery of this check recorded it first
+    """Apply one fetch's result to `source` (as read before the fetch): health, schedule, snapshot.
+
+    One conditional UPDATE claims the result: it applies only if no other check was recorded
+    since that read (and, unless forced, the source is still queued), so of two deliveries of a
+    check exactly one records it, without a row lock held across the network call.
+    """
     now = timezone.now()
+    seen = {"pk": source.pk, "last_checked_at": source.last_checked_at}
+    if not force:
+        seen["queued_at__isnull"] = False
     before = source.health
     changed = snapshot = False
     if result.succeeded:
@@ -282,60 +309,34 @@ def record_check(
     )
     if source.health != before:
         source.health_changed_at = now
-    source.last_checked_at = now
+    source.last_checked_at = source.updated_at = now
     source.next_check_at = now + with_jitter(delay)
     source.queued_at = None
     source.status_code = result.status_code
     if result.final_url:
         source.final_url = result.final_url[:2048]
     source.last_error = result.error
-    if snapshot and extraction is not None:
-        _take_snapshot(source, result, extraction, now)
-    source.save(
-        update_fields=[
-            "title",
-            "publisher",
-            "health",
-            "health_changed_at",
-            "last_checked_at",
-            "next_check_at",
-            "queued_at",
-            "consecutive_failures",
-            "content_hash",
-            "body_hash",
-            "content_changed_at",
-            "final_url",
-            "status_code",
-            "etag",
-            "last_modified",
-            "last_error",
-            "updated_at",
-        ]
-    )
-    if extraction is not None:
-        checked_hash = extraction.content_hash
-    else:
-        checked_hash = source.content_hash if result.succeeded else ""
-    return SourceCheck.objects.create(
-        source=source,
-        checked_at=now,
-        duration_ms=result.duration_ms,
-        outcome=result.outcome,
-        status_code=result.status_code,
-        final_url=result.final_url[:2048],
-        content_hash=checked_hash,
-        changed=changed,
-        health_after=source.health,
-        error=result.error,
-    )
+    with transaction.atomic():
+        if not Source.objects.filter(**seen).update(**{name: getattr(source, name) for name in CHECK_FIELDS}):
+            return None  # another delivery of this check recorded it first
+        if snapshot and extraction is not None:
+            _take_snapshot(source, result, extraction, now)
+        return SourceCheck.objects.create(
+            source=source,
+            checked_at=now,
+            duration_ms=result.duration_ms,
+            outcome=result.outcome,
+            status_code=result.status_code,
+            final_url=result.final_url[:2048],
+            content_hash=source.content_hash if result.succeeded else "",
+            changed=changed,
+            health_after=source.health,
+            error=result.error,
+        )
 
 
 def _take_snapshot(source: Source, result: FetchResult, extraction: Extraction, now: datetime) -> Snapshot:
     """Keep what the source said: text as hashed, and the raw body gzip-compressed in storage."""
-    if not source.title and extraction.title:
-        source.title = extraction.title
-    if not source.publisher and extraction.publisher:
-        source.publisher = extraction.publisher
     snapshot = Snapshot(
         source=source,
         taken_at=now,
@@ -351,6 +352,12 @@ def _take_snapshot(source: Source, result: FetchResult, extraction: Extraction, 
         f"{extraction.content_hash[:16]}.gz", ContentFile(gzip.compress(result.body, 6)), save=False
     )
     snapshot.save()
+    # Fill in what editors left empty, never what they typed (even while this check ran).
+    for name in ("title", "publisher"):
+        value = getattr(extraction, name)
+        if value and not getattr(source, name):
+            Source.objects.filter(pk=source.pk, **{name: ""}).update(**{name: value})
+            setattr(source, name, value)
     return snapshot
 
 

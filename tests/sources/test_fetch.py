@@ -51,6 +51,14 @@ def test_304_when_the_etag_still_matches(allow_server):
     assert allow_server.log[-1][0].headers["If-None-Match"] == '"v1"'
 
 
+def test_validators_that_could_not_be_sent_back_are_dropped(allow_server):
+    allow_server.expect_request("/weird").respond_with_data(
+        PAGE, headers={"ETag": '"caf\u00e9"', "Last-Modified": "x" * 100}
+    )
+    result = fetch(allow_server.url_for("/weird"))
+    assert (result.outcome, result.etag, result.last_modified) == (Outcome.OK, "", "")
+
+
 def test_if_modified_since_is_sent(allow_server):
     allow_server.expect_request("/lm").respond_with_data("", status=304)
     result = fetch(allow_server.url_for("/lm"), last_modified="Tue, 29 Mar 2022 10:00:00 GMT")
