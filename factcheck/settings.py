@@ -214,6 +214,7 @@ SOURCE_FETCH_USER_AGENT = env.str(
     default="factcheck-source-monitor/1.0 (+https://github.com/factcheck; link checker)",
 )
 SOURCE_FETCH_PER_HOST_CONCURRENCY = env.int("SOURCE_FETCH_PER_HOST_CONCURRENCY", default=2)
+SOURCE_FETCH_PER_HOST_PER_SECOND = env.int("SOURCE_FETCH_PER_HOST_PER_SECOND", default=1)
 SOURCE_CHECK_INTERVAL = env.int("SOURCE_CHECK_INTERVAL", default=24 * 3600)
 SOURCE_BROKEN_AFTER_FAILURES = env.int("SOURCE_BROKEN_AFTER_FAILURES", default=5)
 
@@ -310,6 +311,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one INFO line per fetched URL drowns the check's own line
         # One line per task comes from factcheck.tasks (flat fields, with the task id); Celery's
         # own "received"/"succeeded" lines would double it. Failures still log with tracebacks.
         "celery.app.trace": {"level": "WARNING"},

@@ -33,7 +33,7 @@ class HostBusy(Exception):
 
 
 def per_second() -> int:
-    return int(getattr(settings, "SOURCE_FETCH_PER_HOST_PER_SECOND", 1))
+    return settings.SOURCE_FETCH_PER_HOST_PER_SECOND
 
 
 def _host_key(host: str) -> str:

@@ -21,7 +21,8 @@ from claims import workflow
 from claims.models import Claim, Rating
 from sources.models import Source
 from tests.factories import CitationFactory, ClaimFactory
-from tests.ops.conftest import BIN, ROOT, free_port, production_env, wait_for
+from tests.ops.conftest import production_env
+from tests.servers import BIN, ROOT, free_port, wait_for
 
 MIGRATE_COMMAND = ["python", "manage.py", "migrate", "--noinput"]
 COLLECTSTATIC_COMMAND = ["python", "manage.py", "collectstatic", "--noinput"]

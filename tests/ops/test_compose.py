@@ -14,7 +14,7 @@ import yaml
 from django.conf import settings
 
 from tests.ops import stack
-from tests.ops.conftest import ROOT
+from tests.servers import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]

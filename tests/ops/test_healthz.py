@@ -9,7 +9,8 @@ from django.utils import timezone
 from factcheck.celery import app as celery_app
 from factcheck.health import HEARTBEAT_INTERVAL, HEARTBEAT_TASK
 from factcheck.tasks import heartbeat
-from tests.ops.conftest import django_eval, free_port, production_env
+from tests.ops.conftest import production_env
+from tests.servers import django_eval, free_port
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.utils import timezone
 from sources.models import Health, Source, SourceCheck
 from tests.factories import UserFactory
 from tests.ops import stack
-from tests.ops.conftest import wait_for
+from tests.servers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.resilience]
 

@@ -3,7 +3,8 @@
 import json
 import subprocess
 
-from tests.ops.conftest import PYTHON, ROOT, django_eval, production_env
+from tests.ops.conftest import production_env
+from tests.servers import PYTHON, ROOT, django_eval
 
 
 def test_check_deploy_is_clean_with_the_production_environment():

@@ -17,7 +17,7 @@ from django.utils import timezone
 from factcheck.health import HEARTBEAT_TASK
 from sources.models import Health, Snapshot, Source, SourceCheck
 from tests.ops import stack
-from tests.ops.conftest import wait_for
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -9,40 +9,18 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from django.db import connection
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from sources import fetch
+from tests.servers import PYTHON, ROOT, PrivateRedis, django_eval, wait_for
 from tests.sources.pages import news_page
-
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -154,24 +132,10 @@ def page(allow_server):
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[str]:
     """A throwaway redis-server: the queues a test inspects hold only that test's messages."""
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_connect_timeout=0.2)
-
-    def ping() -> bool:
-        try:
-            return client.ping()
-        except redis.ConnectionError:
-            return False
-
-    wait_for(ping, 10, "private redis")
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(10)
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -197,10 +161,7 @@ def subprocess_env(transactional_db, private_redis, tmp_path) -> dict[str, str]:
 
 def django_run(code: str, env: dict[str, str], timeout: float = 60) -> str:
     """Run `code` after django.setup() in a fresh interpreter with `env`; its stdout."""
-    script = "import django\ndjango.setup()\n" + code
-    done = subprocess.run(
-        [PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    done = django_eval(code, env, timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sources.models import Health, Source
-from tests.sources.conftest import ROOT
+from tests.servers import ROOT
 from tests.sources.pages import news_page
 
 

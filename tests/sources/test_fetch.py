@@ -254,7 +254,7 @@ def test_oversized_headers_are_refused(allow_server):
 
 def test_connection_refused(settings):
     settings.SOURCE_FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    from tests.sources.conftest import free_port
+    from tests.servers import free_port
 
     port = free_port()  # bound and released: nothing listens there now
     settings.SOURCE_FETCH_ALLOWED_PORTS = [port]

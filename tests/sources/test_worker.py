@@ -16,7 +16,8 @@ import redis
 from werkzeug import Request, Response
 
 from sources.models import Health, Outcome, Source, SourceCheck
-from tests.sources.conftest import django_run, django_start, wait_for
+from tests.servers import wait_for
+from tests.sources.conftest import django_run, django_start
 from tests.sources.pages import news_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
