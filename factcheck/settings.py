@@ -163,7 +163,14 @@ if REDIS_URL:
     # the longest countdown a task is retried with (300 s), or waiting retries would run twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache, not an in-process one: web, worker and beat must see the same heartbeats,
+    # politeness slots and throttle counters.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
     _broker_dir = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

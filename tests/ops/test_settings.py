@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import uuid
 
 from tests.ops.conftest import production_env
 from tests.servers import PYTHON, ROOT, django_eval
@@ -107,3 +108,21 @@ def test_snapshot_bodies_stay_on_the_filesystem_without_a_bucket(settings):
     storage = Snapshot._meta.get_field("body").storage
     assert storage.__class__.__name__ == "FileSystemStorage"
     assert storage.location == str(settings.MEDIA_ROOT)
+
+
+def test_embedded_defaults_need_no_server_and_share_the_cache_between_processes():
+    """`make run` with nothing set: SQLite, a filesystem broker, and a cache that the web,
+    worker and beat processes all see (heartbeats and politeness slots live there)."""
+    env = {k: v for k, v in production_env(DEBUG="1").items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.pop("SECRET_KEY")
+    key = f"embedded-test-{uuid.uuid4().hex}"
+    writer = django_eval(
+        "from django.conf import settings\nfrom django.core.cache import cache\n"
+        f"cache.set({key!r}, 'seen', 30)\n"
+        "print(json.dumps([settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL]))",
+        env,
+    )
+    assert writer.returncode == 0, writer.stderr[-2000:]
+    assert json.loads(writer.stdout) == ["django.db.backends.sqlite3", "filesystem://"]
+    reader = django_eval(f"from django.core.cache import cache\nprint(cache.get({key!r}))", env)
+    assert reader.stdout.strip() == "seen"
