@@ -33,7 +33,7 @@ from sources.models import Health, SourceKind
 RATING_LABELS = dict(Rating.choices)
 ROLE_LABELS = dict(CitationRole.choices)
 
-CLAIM_LIST_FIELDS = (
+CLAIM_FIELDS = (
     "id",
     "slug",
     "statement",
@@ -44,13 +44,9 @@ CLAIM_LIST_FIELDS = (
     "published_at",
     "updated_at",
     "retracted_at",
-    "claimant_id",
-    "claimant__slug",
-    "claimant__name",
-    "claimant__kind",
-    "current_verdict__rating",
-    "current_verdict__headline",
 )
+CLAIMANT_FIELDS = ("claimant_id", "claimant__slug", "claimant__name", "claimant__kind")
+CLAIM_LIST_FIELDS = (*CLAIM_FIELDS, *CLAIMANT_FIELDS, "current_verdict__rating", "current_verdict__headline")
 
 
 def rating_fields(rating: str) -> dict[str, Any]:
@@ -163,21 +159,9 @@ def claim_list_items(rows: list[dict[str, Any]], *, base_url: str) -> list[dict[
 
 
 CLAIM_DETAIL_FIELDS = (
-    "id",
-    "slug",
-    "statement",
-    "language",
-    "claimed_on",
-    "context",
-    "status",
-    "published_at",
-    "updated_at",
-    "retracted_at",
+    *CLAIM_FIELDS,
     "retraction_reason",
-    "claimant_id",
-    "claimant__slug",
-    "claimant__name",
-    "claimant__kind",
+    *CLAIMANT_FIELDS,
     "claimant__country",
     "claimant__wikidata_id",
 )
