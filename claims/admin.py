@@ -334,6 +334,9 @@ class ClaimAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False  # a second COUNT(*) over 100k rows buys editors nothing
 
+    class Media:
+        css = {"all": ["claims/admin.css"]}
+
     change_list_template = "admin/claims/claim/change_list_attention.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
