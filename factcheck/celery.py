@@ -11,7 +11,15 @@ app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The filesystem broker (embedded default) needs its folders before the first message.
-for folder in (app.conf.broker_transport_options or {}).values():
-    if isinstance(folder, str) and folder.startswith("/"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
+
+@app.on_after_configure.connect
+def create_broker_folders(sender: Celery, **kwargs) -> None:
+    """The filesystem broker (embedded default) needs its folders before the first message.
+
+    Done once the configuration is loaded, not at import: reading `app.conf` while the
+    `factcheck` package is imported would load the settings from inside their own import and
+    bury a settings error (a missing SECRET_KEY) under "Models aren't loaded yet".
+    """
+    for folder in (sender.conf.broker_transport_options or {}).values():
+        if isinstance(folder, str) and folder.startswith("/"):
+            Path(folder).mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """Production settings: the deploy check is clean, a missing key stops the process, storage switches."""
 
 import json
+import os
 import subprocess
 import uuid
 
@@ -126,3 +127,20 @@ def test_embedded_defaults_need_no_server_and_share_the_cache_between_processes(
     assert json.loads(writer.stdout) == ["django.db.backends.sqlite3", "filesystem://"]
     reader = django_eval(f"from django.core.cache import cache\nprint(cache.get({key!r}))", env)
     assert reader.stdout.strip() == "seen"
+
+
+def test_manage_py_without_secret_key_says_so_for_every_command():
+    """Django swallows a settings error so that `help` works, then a core command such as
+    makemigrations dies with "Models aren't loaded yet"; manage.py must name the real problem."""
+    for command in (["makemigrations", "--check", "--dry-run"], ["check"]):
+        result = subprocess.run(
+            [PYTHON, "manage.py", *command],
+            cwd=ROOT,
+            env={"PATH": os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+        assert "AppRegistryNotReady" not in result.stderr
