@@ -382,7 +382,9 @@ class CitedSourceSummarySerializer(serializers.Serializer):
     health = serializers.ChoiceField(choices=Health.choices)
 
 
-class ClaimListSerializer(serializers.Serializer):
+class ClaimFieldsSerializer(serializers.Serializer):
+    """The claim's own fields, the same in lists and details."""
+
     id = serializers.IntegerField(help_text="Stable id.")
     slug = serializers.SlugField(help_text="Stable, readable id; also accepted in the detail URL.")
     api_url = serializers.URLField()
@@ -395,9 +397,12 @@ class ClaimListSerializer(serializers.Serializer):
     )
     published_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField(help_text="Last change; use with `updated_since` to sync.")
+    topics = TopicSummarySerializer(many=True)
+
+
+class ClaimListSerializer(ClaimFieldsSerializer):
     retracted_at = serializers.DateTimeField(allow_null=True)
     claimant = ClaimantSummarySerializer()
-    topics = TopicSummarySerializer(many=True)
     verdict = VerdictSummarySerializer(allow_null=True, help_text="The current published verdict.")
     sources = CitedSourceSummarySerializer(many=True, help_text="Appearances and evidence.")
     relevance = serializers.FloatField(allow_null=True, help_text="Search rank; null without `search`.")
@@ -433,23 +438,10 @@ class RetractionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ClaimDetailSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.SlugField()
-    api_url = serializers.URLField()
+class ClaimDetailSerializer(ClaimFieldsSerializer):
     claimreview_url = serializers.URLField(help_text="This fact-check as schema.org ClaimReview JSON-LD.")
-    statement = serializers.CharField()
-    language = serializers.ChoiceField(choices=Language.choices)
-    claimed_on = serializers.DateField()
-    context = serializers.CharField(allow_blank=True)
-    status = serializers.ChoiceField(
-        choices=[(s.value, s.label) for s in (Status.PUBLISHED, Status.RETRACTED)]
-    )
-    published_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
     retraction = RetractionSerializer(allow_null=True, help_text="Set when the claim was retracted.")
     claimant = ClaimantDetailSummarySerializer()
-    topics = TopicSummarySerializer(many=True)
     verdict = VerdictSerializer(allow_null=True)
     verdict_history = VerdictSerializer(many=True, help_text="Published verdicts, newest first.")
     appearances = CitationSerializer(many=True, help_text="Where the claim was made.")
