@@ -224,6 +224,14 @@ SOURCE_FETCH_PER_HOST_CONCURRENCY = env.int("SOURCE_FETCH_PER_HOST_CONCURRENCY",
 SOURCE_FETCH_PER_HOST_PER_SECOND = env.int("SOURCE_FETCH_PER_HOST_PER_SECOND", default=1)
 SOURCE_CHECK_INTERVAL = env.int("SOURCE_CHECK_INTERVAL", default=24 * 3600)
 SOURCE_BROKEN_AFTER_FAILURES = env.int("SOURCE_BROKEN_AFTER_FAILURES", default=5)
+# Text extraction bounds (sources/extract.py): a size cap, and for bodies over the in-process
+# size a child process with a time and an address-space limit; HTML over the linear size is read
+# paragraph by paragraph instead of by trafilatura.
+SOURCE_EXTRACT_MAX_BYTES = env.int("SOURCE_EXTRACT_MAX_BYTES", default=10 * 1024 * 1024)
+SOURCE_EXTRACT_IN_PROCESS_BYTES = env.int("SOURCE_EXTRACT_IN_PROCESS_BYTES", default=1024 * 1024)
+SOURCE_EXTRACT_LINEAR_HTML_BYTES = env.int("SOURCE_EXTRACT_LINEAR_HTML_BYTES", default=2 * 1024 * 1024)
+SOURCE_EXTRACT_TIMEOUT = env.float("SOURCE_EXTRACT_TIMEOUT", default=20.0)
+SOURCE_EXTRACT_MAX_MEMORY = env.int("SOURCE_EXTRACT_MAX_MEMORY", default=1024 * 1024 * 1024)
 
 # The organisation named as author of every ClaimReview we publish.
 FACTCHECK_PUBLISHER = {

@@ -285,7 +285,9 @@ def _fetch(url: str, *, etag: str, last_modified: str) -> FetchResult:
     # A client per fetch (cheap: the transport is shared) so no cookie outlives one redirect chain.
     with httpx.Client(transport=get_transport(), headers=headers, timeout=timeout, trust_env=False) as client:
         request = client.build_request("GET", url.strip())
-        seen = {str(request.url.copy_with(fragment=None))}
+        # A loop is the same URL asked again with the same cookies: a server that sets a cookie
+        # and redirects to the same URL (a cookie bounce) answers differently the second time.
+        seen = {_visit(request.url, client)}
         hops: list[str] = []
         while True:
             problem = netpolicy.url_problem(request.url)
@@ -296,16 +298,21 @@ def _fetch(url: str, *, etag: str, last_modified: str) -> FetchResult:
                 if response.next_request is None:
                     return _final(url, response, hops)
                 target = response.next_request.url.copy_with(fragment=None)
-                if str(target) in seen:
+                if _visit(target, client) in seen:
                     return _redirect_failure(url, response, hops, f"redirect loop back to {target}")
                 if len(hops) >= settings.SOURCE_FETCH_MAX_REDIRECTS:
                     limit = settings.SOURCE_FETCH_MAX_REDIRECTS
                     return _redirect_failure(url, response, hops, f"more than {limit} redirects")
-                seen.add(str(target))
+                seen.add(_visit(target, client))
                 hops.append(str(target))
                 request = response.next_request
             finally:
                 response.close()
+
+
+def _visit(target: httpx.URL, client: httpx.Client) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    cookies = tuple(sorted((c.domain, c.name, c.value or "") for c in client.cookies.jar))
+    return str(target.copy_with(fragment=None)), cookies
 
 
 def _redirect_failure(url: str, response: httpx.Response, hops: list[str], error: str) -> FetchResult:
@@ -332,6 +339,9 @@ def _final(url: str, response: httpx.Response, hops: list[str]) -> FetchResult:
     status = response.status_code
     if status == 304:
         return FetchResult(outcome=Outcome.NOT_MODIFIED, **common)
+    if 300 <= status < 400:  # a redirect we could follow would not be here
+        error = f"HTTP {status} {response.reason_phrase} without a Location header".replace("  ", " ")
+        return FetchResult(outcome=Outcome.BAD_REDIRECT, error=error, **common)
     if not 200 <= status < 300:
         outcome = Outcome.SERVER_ERROR if status >= 500 else Outcome.CLIENT_ERROR
         return FetchResult(outcome=outcome, error=f"HTTP {status} {response.reason_phrase}".strip(), **common)
@@ -413,7 +423,11 @@ def classify_error(exc: Exception) -> tuple[Outcome, str]:
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpcore.UnsupportedProtocol)):
         return Outcome.BLOCKED, f"not a URL that can be fetched: {message}"
     if isinstance(exc, httpx.RemoteProtocolError) and "location header" in message:
-        return Outcome.BLOCKED, f"a redirect to a URL that cannot be fetched: {message}"
+        if "IPv4 address" in message or "IPv6 address" in message:
+            # 0177.0.0.1, 0x7f.1: an address spelled to slip past checks is refused as such.
+            return Outcome.BLOCKED, f"a redirect to a URL that cannot be fetched: {message}"
+        # Otherwise the server's mistake, not a URL we refuse: it fails and backs off like any error.
+        return Outcome.BAD_REDIRECT, f"a redirect with a malformed Location: {message}"
     if isinstance(exc, DNSFailure):
         return Outcome.DNS_FAILURE, message
     if isinstance(exc, TotalTimeout):

@@ -126,6 +126,12 @@ class Source(models.Model):
         editable=False,
         help_text="A check was requested at this time and has not finished yet.",
     )
+    check_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A worker started the queued check at this time; it is cleared when the check is recorded.",
+    )
     final_url = models.URLField(max_length=2048, blank=True, editable=False)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     etag = models.CharField(max_length=512, blank=True, editable=False)
@@ -180,6 +186,12 @@ class Outcome(models.TextChoices):
     CONNECTION_REFUSED = "connection_refused", "Connection refused"
     CONNECTION_ERROR = "connection_error", "Connection error"
     TOO_MANY_REDIRECTS = "too_many_redirects", "Too many redirects or a loop"
+    BAD_REDIRECT = "bad_redirect", "Malformed redirect"
+    # The answer came, but what it says is not the page: see sources/interstitial.py.
+    INTERSTITIAL = "interstitial", "Challenge, consent or error page"
+    UNDECODABLE = "undecodable", "No readable text"
+    EXTRACTION_LIMIT = "extraction_limit", "Text extraction over its bounds"
+    KILLED = "killed", "Check killed at the time limit"
 
 
 class SourceCheck(models.Model):

@@ -25,6 +25,7 @@ import gzip
 import logging
 import random
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -32,13 +33,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from sources import politeness
-from sources.extract import Extraction, extract, sha256
+from sources.extract import Extraction, extract_bounded, sha256
 from sources.fetch import FetchResult, fetch
+from sources.interstitial import interstitial_reason
 from sources.models import Health, Outcome, Snapshot, Source, SourceCheck
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,11 @@ MAX_FETCH_BACKLOG = 20_000
 
 
 # ---- schedule -----------------------------------------------------------------------------
+
+
+def check_soft_time_limit() -> int:
+    """Seconds a check may take: the fetch, the extraction, politeness waits and writes."""
+    return int(settings.SOURCE_FETCH_TIMEOUT + settings.SOURCE_EXTRACT_TIMEOUT) + 20
 
 
 def healthy_interval(source: Source, now: datetime) -> timedelta:
@@ -78,15 +85,21 @@ def with_jitter(delay: timedelta) -> timedelta:
 
 
 def next_health(
-    *, outcome: Outcome, status_code: int | None, failures: int, unreviewed_change: bool
+    *,
+    outcome: Outcome,
+    status_code: int | None,
+    failures: int,
+    unreviewed_change: bool,
+    redirected: bool = False,
 ) -> Health:
-    """The state machine above: health after a check, given its outcome."""
+    """The state machine above: health after a check, given its outcome. `redirected`: the
+    answer came after a redirect (a 304 at the end of one too, so such sources do not flap)."""
     if outcome == Outcome.BLOCKED:
         return Health.BLOCKED
     if outcome in (Outcome.OK, Outcome.REDIRECTED, Outcome.NOT_MODIFIED):
         if unreviewed_change:
             return Health.CHANGED
-        return Health.REDIRECTED if outcome == Outcome.REDIRECTED else Health.OK
+        return Health.REDIRECTED if outcome == Outcome.REDIRECTED or redirected else Health.OK
     if status_code == 410 or failures >= settings.SOURCE_BROKEN_AFTER_FAILURES:
         return Health.BROKEN
     return Health.FAILING
@@ -204,10 +217,22 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
     Without `force`, only a queued source is checked (see the module docstring): this is what
     makes the Celery task safe to run twice. Raises politeness.HostBusy when the host has no free
     slot within `politeness_wait` seconds; nothing is recorded then.
+
+    A queued check that was started longer ago than a check may take and never recorded was
+    killed (the worker's hard time limit, an out-of-memory kill): its redelivery records that as
+    a failure, which backs off, instead of repeating the check after every lease.
     """
     source = Source.objects.filter(pk=source_id).first()
     if source is None or (not force and source.queued_at is None):
         return None
+    now = timezone.now()
+    if not force:
+        started = source.check_started_at
+        if started is not None and started < now - timedelta(seconds=check_soft_time_limit()):
+            error = f"the check started at {started:%Y-%m-%d %H:%M:%S} UTC never finished: killed at its time limit"
+            result = FetchResult(url=source.url, outcome=Outcome.KILLED, error=error)
+            return record_check(source, result, raw_hash=None, extraction=None, force=False)
+        Source.objects.filter(pk=source.pk, queued_at__isnull=False).update(check_started_at=now)
     try:
         host = httpx.URL(source.url).host
     except httpx.InvalidURL:
@@ -225,10 +250,50 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
         # Extraction is the expensive part of a check: skip it when the bytes are identical.
         if raw_hash != source.body_hash or not source.content_hash:
             needs_names = not source.content_hash and not (source.title and source.publisher)
-            extraction = extract(
-                result.body, result.content_type, url=result.final_url, with_metadata=needs_names
+            result, extraction = read_answer(
+                result, with_metadata=needs_names, usual_length=usual_text_length(source)
             )
+            if extraction is None:
+                raw_hash = None  # a failure: the next answer is read again whatever its bytes
     return record_check(source, result, raw_hash=raw_hash, extraction=extraction, force=force)
+
+
+def read_answer(
+    result: FetchResult, *, with_metadata: bool = False, usual_length: int = 0
+) -> tuple[FetchResult, Extraction | None]:
+    """The text of a successful answer, within the extraction bounds; an answer without usable
+    text (undecodable, over the bounds, an interstitial) becomes a failed result instead."""
+    extraction = extract_bounded(
+        result.body,
+        result.content_type,
+        url=result.final_url,
+        with_metadata=with_metadata,
+        max_bytes=settings.SOURCE_EXTRACT_MAX_BYTES,
+        in_process_bytes=settings.SOURCE_EXTRACT_IN_PROCESS_BYTES,
+        linear_html_bytes=settings.SOURCE_EXTRACT_LINEAR_HTML_BYTES,
+        timeout=settings.SOURCE_EXTRACT_TIMEOUT,
+        max_memory=settings.SOURCE_EXTRACT_MAX_MEMORY,
+    )
+    problem, error = extraction.problem, extraction.error
+    if not problem and extraction.kind in ("html", "text", "pdf"):
+        markup = result.body[:200_000].decode("utf-8", "replace") if extraction.kind == "html" else ""
+        error = interstitial_reason(
+            markup=markup,
+            text=extraction.text,
+            title=extraction.title,
+            final_url=result.final_url,
+            usual_length=usual_length,
+        )
+        problem = Outcome.INTERSTITIAL if error else ""
+    if problem:
+        return replace(result, outcome=Outcome(problem), error=error), None
+    return result, extraction
+
+
+def usual_text_length(source: Source) -> int:
+    """Length of the text last kept for `source` (0 before the first snapshot)."""
+    latest = source.snapshots.annotate(length=Length("text")).values_list("length", flat=True).first()
+    return latest or 0
 
 
 def record_timeout(source_id: int, error: str) -> SourceCheck | None:
@@ -242,6 +307,7 @@ def record_timeout(source_id: int, error: str) -> SourceCheck | None:
 
 # What a check writes to its source.
 CHECK_FIELDS = (
+    "check_started_at",
     "health",
     "health_changed_at",
     "last_checked_at",
@@ -306,12 +372,13 @@ def record_check(
         status_code=result.status_code,
         failures=source.consecutive_failures,
         unreviewed_change=source.has_unreviewed_change,
+        redirected=bool(result.redirects),
     )
     if source.health != before:
         source.health_changed_at = now
     source.last_checked_at = source.updated_at = now
     source.next_check_at = now + with_jitter(delay)
-    source.queued_at = None
+    source.queued_at = source.check_started_at = None
     source.status_code = result.status_code
     if result.final_url:
         source.final_url = result.final_url[:2048]

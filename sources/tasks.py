@@ -2,15 +2,14 @@
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from sources import monitor
 from sources.politeness import HostBusy
 
-# The fetch is bounded by SOURCE_FETCH_TIMEOUT; the rest is politeness waits, extraction, writes.
-CHECK_SOFT_TIME_LIMIT = int(settings.SOURCE_FETCH_TIMEOUT) + 40
+# The fetch and the extraction have their own bounds; the rest is politeness waits and writes.
+CHECK_SOFT_TIME_LIMIT = monitor.check_soft_time_limit()
 CHECK_TIME_LIMIT = CHECK_SOFT_TIME_LIMIT + 30
 # Infrastructure hiccups are worth a retry; a failed fetch is not (it is recorded and backs off).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError)

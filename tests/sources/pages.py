@@ -35,3 +35,35 @@ def news_page(
 <aside class="sidebar"><h3>Most read</h3><ul>{popular}</ul><div class="advert">{ad}</div></aside>
 <footer><p>© Example News. Page generated {generated}. <a href="/privacy?{session}">Privacy</a></p></footer>
 </body></html>"""
+
+
+def pdf_document(lines: list[str], *, produced: str = "20261201120000") -> bytes:
+    """A real one-page PDF (Helvetica text, one line per string) whose bytes differ with
+    `produced`, as a PDF regenerated on each request does (creation date and file id)."""
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    stream = "BT /F1 11 Tf 14 TL 56 780 Td " + " ".join(f"({escape(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        "/Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream",
+        f"<< /Title (Report) /CreationDate (D:{produced}) /Producer (generator {produced}) >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R /ID [<{produced}> <{produced}>] >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return out

@@ -1,11 +1,20 @@
 """Change detection: what counts as a change of a source's text, and what does not."""
 
 import json
+import time
 
 import pytest
 
-from sources.extract import decode, extract, normalize_text
-from tests.sources.pages import ARTICLE, news_page
+from sources.extract import EXTRACTION_LIMIT, UNDECODABLE, decode, extract, extract_bounded, normalize_text
+from tests.sources.pages import ARTICLE, news_page, pdf_document
+
+BOUNDS = {
+    "max_bytes": 10_000_000,
+    "in_process_bytes": 10_000_000,
+    "linear_html_bytes": 10_000_000,
+    "timeout": 20.0,
+    "max_memory": 2**30,
+}
 
 
 def html_hash(html: str) -> str:
@@ -60,12 +69,62 @@ def test_whitespace_and_markup_reflow_are_not_changes():
     assert html_hash(reflowed) == html_hash(news_page())
 
 
-def test_pdf_is_hashed_by_its_bytes():
-    pdf = b"%PDF-1.4\n% fake but enough\n%%EOF\n"
-    first = extract(pdf, "application/pdf")
-    assert (first.kind, first.text) == ("pdf", "")
-    assert extract(pdf, "application/octet-stream").kind == "pdf"  # sniffed
-    assert extract(pdf + b"\n", "application/pdf").content_hash != first.content_hash
+# Issue 12 changed this: PDFs were hashed as bytes (a regenerated PDF was "changed" every time
+# and its snapshot text empty); now their text is what is compared and kept.
+def test_pdf_is_compared_by_its_text():
+    lines = ["Court filing No. 12", "The defendant paid 50,000 euros."]
+    first = extract(pdf_document(lines), "application/pdf")
+    assert (first.kind, first.text, first.title, first.problem) == ("pdf", "\n".join(lines), "Report", "")
+    regenerated = pdf_document(lines, produced="20261202083000")
+    assert extract(regenerated, "application/octet-stream").kind == "pdf"  # sniffed
+    assert extract(regenerated, "application/pdf").content_hash == first.content_hash
+    edited = extract(pdf_document([lines[0], "The defendant paid 100,000 euros."]), "application/pdf")
+    assert edited.content_hash != first.content_hash
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"%PDF-1.4\n% truncated", "application/pdf", "the PDF cannot be read"),
+        (pdf_document([]), "application/pdf", "no text layer"),
+        (bytes(range(1, 32)) * 200, "text/plain", "does not decode"),
+        (b"<html>" + bytes(range(1, 9)) * 500, "text/html", "does not decode"),
+    ],
+)
+def test_bodies_without_readable_text_are_a_problem_not_an_empty_text(body, content_type, reason):
+    result = extract(body, content_type)
+    assert (result.problem, result.content_hash, result.text) == (UNDECODABLE, "", "")
+    assert reason in result.error
+
+
+def test_very_large_html_is_read_linearly_paragraph_by_paragraph():
+    paragraphs = [f"Paragraph {i} of the long report." for i in range(20_000)]
+    html = news_page(paragraphs).encode()
+    result = extract(html, "text/html", linear_html_bytes=len(html) - 1)
+    lines = result.text.splitlines()
+    assert lines[lines.index(paragraphs[0]) :][: len(paragraphs)] == paragraphs
+    assert "Sign in" not in result.text and "Page generated" not in result.text  # nav and footer
+
+
+def test_extraction_over_the_size_cap_is_refused():
+    result = extract_bounded(news_page().encode(), "text/html", **{**BOUNDS, "max_bytes": 1000})
+    assert result.problem == EXTRACTION_LIMIT
+    assert "over the 1,000-byte cap" in result.error
+
+
+def test_large_bodies_are_extracted_in_a_child_process_with_the_same_result():
+    html = news_page().encode()
+    child = extract_bounded(html, "text/html", **{**BOUNDS, "in_process_bytes": 0})
+    assert child == extract(html, "text/html")
+
+
+def test_extraction_over_the_time_bound_is_stopped():
+    # trafilatura on 2 MB of tiny paragraphs takes many seconds: the child is killed at 0.5 s.
+    html = news_page([f"Paragraph {i}." for i in range(60_000)]).encode()
+    started = time.monotonic()
+    result = extract_bounded(html, "text/html", **{**BOUNDS, "in_process_bytes": 0, "timeout": 0.5})
+    assert time.monotonic() - started < 3
+    assert (result.problem, result.error) == (EXTRACTION_LIMIT, "extracting the text took longer than 0.5 s")
 
 
 def test_binary_is_hashed_by_its_bytes():

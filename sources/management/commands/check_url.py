@@ -4,10 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sources.extract import extract
 from sources.fetch import fetch
 from sources.models import Outcome
-from sources.monitor import next_health
+from sources.monitor import next_health, read_answer
 
 
 class Command(BaseCommand):
@@ -25,11 +24,18 @@ class Command(BaseCommand):
         result = fetch(url)
         content_hash = ""
         if result.outcome in (Outcome.OK, Outcome.REDIRECTED):
-            content_hash = extract(result.body, result.content_type, url=result.final_url).content_hash
+            # The same reading as a scheduled check: bounded, interstitials and undecodable
+            # bodies are failures, not text.
+            result, extraction = read_answer(result)
+            content_hash = extraction.content_hash if extraction else ""
         # As if this were a source's first check.
         failures = 0 if result.succeeded or result.outcome == Outcome.BLOCKED else 1
         health = next_health(
-            outcome=result.outcome, status_code=result.status_code, failures=failures, unreviewed_change=False
+            outcome=result.outcome,
+            status_code=result.status_code,
+            failures=failures,
+            unreviewed_change=False,
+            redirected=bool(result.redirects),
         )
         payload = {
             "url": url,
