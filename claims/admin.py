@@ -11,23 +11,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
+from django.views.decorators.http import require_POST
 
-from claims import workflow
+from claims import proposals, workflow
 from claims.models import (
     EVIDENCE_ROLES,
+    ChangeProposal,
     Citation,
     Claim,
     Claimant,
+    ProposalStatus,
     Rating,
     Status,
     Topic,
     Verdict,
 )
+from factcheck.admin_guards import ReadOnlyHistoryAdmin, StaleFormGuard, changed_fields_only
 from sources.models import ATTENTION_HEALTH, Health, Outcome, Snapshot, Source, SourceCheck
 from sources.urlnorm import InvalidURL, normalize_url
 
@@ -53,7 +57,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claimant)
-class ClaimantAdmin(SimpleHistoryAdmin):
+class ClaimantAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "kind", "country", "wikidata_id"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "slug", "wikidata_id"]
@@ -265,6 +269,15 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClaimForm(StaleFormGuard):
+    # updated_at moves with every workflow step and new verdict, status with every transition.
+    version_fields = ("status", "updated_at")
+
+    class Meta:
+        model = Claim
+        fields = "__all__"
+
+
 class ClaimActionForm(ActionForm):
     reason = forms.CharField(
         required=False,
@@ -274,7 +287,7 @@ class ClaimActionForm(ActionForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "short_statement",
         "claimant",
@@ -305,13 +318,31 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "published_at",
         "retracted_at",
         "retraction_reason",
+        "corrected_at",
+        "correction_note",
         "created_by",
         "created_at",
         "updated_at",
         "evidence_changes",
     ]
+    form = ClaimForm
+    change_form_template = "admin/claims/claim/change_form_workflow.html"
     fieldsets = [
-        (None, {"fields": ["statement", "claimant", "claimed_on", "context", "language", "topics", "slug"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "statement",
+                    "claimant",
+                    "claimed_on",
+                    "context",
+                    "language",
+                    "topics",
+                    "slug",
+                    "loaded_version",
+                ]
+            },
+        ),
         ("Evidence that broke or changed", {"fields": ["evidence_changes"]}),
         (
             "Workflow",
@@ -321,6 +352,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
                     "published_at",
                     "retracted_at",
                     "retraction_reason",
+                    "corrected_at",
+                    "correction_note",
                     "created_by",
                     "created_at",
                     "updated_at",
@@ -357,6 +390,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 "attention/",
                 self.admin_site.admin_view(self.attention_view),
                 name="claims_claim_attention",
+            ),
+            path(
+                "<int:claim_id>/transition/<str:name>/",
+                self.admin_site.admin_view(require_POST(self.transition_view)),
+                name="claims_claim_transition",
             ),
             *super().get_urls(),
         ]
@@ -426,15 +464,76 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def verdict_badge(self, obj: Claim) -> str:
         return rating_badge(obj.current_rating)
 
+    def render_change_form(
+        self, request: HttpRequest, context: dict, *args, obj: Claim | None = None, **kwargs
+    ):
+        if obj is not None:
+            context["transitions"] = [
+                TRANSITION_BUTTONS[name] for name in workflow.allowed_transitions(obj, request.user)
+            ]
+            context["pending_proposals"] = list(obj.proposals.filter(status=ProposalStatus.PENDING))
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def transition_view(self, request: HttpRequest, claim_id: int, name: str) -> HttpResponseRedirect:
+        """One button of the claim page: the workflow decides, the message says what happened."""
+        claim = get_object_or_404(Claim, pk=claim_id)
+        if not self.has_view_or_change_permission(request, claim) or name not in TRANSITION_BUTTONS:
+            raise PermissionDenied
+        text = request.POST.get("text", "")
+        steps = {
+            "submit": lambda: workflow.submit_for_review(claim, user=request.user),
+            "publish": lambda: workflow.publish_claim(claim, user=request.user),
+            "retract": lambda: workflow.retract_claim(claim, user=request.user, reason=text),
+            "correct": lambda: workflow.correct_claim(claim, user=request.user, note=text),
+        }
+        try:
+            steps[name]()
+        except (PermissionDenied, ValidationError) as exc:
+            self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
+        else:
+            self.message_user(request, f"“{claim}”: {TRANSITION_BUTTONS[name]['done']}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+
     def save_model(self, request: HttpRequest, obj: Claim, form, change: bool) -> None:
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            return super().save_model(request, obj, form, change)
+        request.claim_proposal = workflow.edits_need_approval(obj, request.user)
+        if request.claim_proposal:
+            return None  # the change is stored as a proposal in save_related
+        fields = changed_fields_only(obj, [f for f in form.changed_data if f != "topics"])
+        obj._history_user = request.user
+        obj.save(update_fields=[*fields, "updated_at"])
+        return None
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if not getattr(request, "claim_proposal", False):
+            return super().save_related(request, form, formsets, change)
+        proposal = proposals.propose_from_forms(form, formsets, user=request.user)
+        self._proposed(request, proposal)
+        return None
+
+    def _proposed(self, request: HttpRequest, proposal: ChangeProposal | None) -> None:
+        if proposal is not None:
+            self.message_user(
+                request,
+                "This claim is public: your change waits for an editor's approval, and the public "
+                "keeps seeing the approved version meanwhile.",
+                messages.WARNING,
+            )
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Verdict:
             return super().save_formset(request, form, formset, change)
         for verdict in formset.save(commit=False):
+            if workflow.verdict_needs_approval(form.instance, request.user):
+                self._proposed(
+                    request,
+                    workflow.propose_change(
+                        form.instance, user=request.user, verdict=proposals.verdict_fields(verdict)
+                    ),
+                )
+                continue
             workflow.record_verdict(
                 form.instance,
                 user=request.user,
@@ -445,6 +544,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 original_rating=verdict.original_rating,
                 verdict=verdict,
             )
+        return None
 
     def _transition(self, request: HttpRequest, queryset: QuerySet[Claim], verb: str, step) -> None:
         done, refused = 0, []
@@ -486,8 +586,26 @@ class ClaimAdmin(SimpleHistoryAdmin):
         )
 
 
+TRANSITION_BUTTONS = {
+    "submit": {"name": "submit", "label": "Submit for review", "done": "submitted for review"},
+    "publish": {"name": "publish", "label": "Publish", "done": "published"},
+    "retract": {
+        "name": "retract",
+        "label": "Retract",
+        "done": "retracted",
+        "text": "Reason (shown to readers)",
+    },
+    "correct": {
+        "name": "correct",
+        "label": "Correct and republish",
+        "done": "corrected and republished",
+        "text": "Correction notice (shown with the retraction)",
+    },
+}
+
+
 @admin.register(Verdict)
-class VerdictAdmin(SimpleHistoryAdmin):
+class VerdictAdmin(ReadOnlyHistoryAdmin):
     """Read-only list of all verdicts with their full history; edits happen on the claim."""
 
     list_display = ["headline", "claim", "rating_display", "is_current", "author_name", "created_at"]
@@ -508,3 +626,115 @@ class VerdictAdmin(SimpleHistoryAdmin):
     @admin.display(description="Rating", ordering="rating")
     def rating_display(self, obj: Verdict) -> str:
         return rating_badge(obj.rating)
+
+
+@admin.register(ChangeProposal)
+class ChangeProposalAdmin(ReadOnlyHistoryAdmin):
+    """The editors' queue of pending changes to public claims, each with a diff; approve or reject."""
+
+    list_display = ["claim", "summary", "proposed_by", "proposed_at", "status", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["claim__claimant", "proposed_by", "decided_by"]
+    search_fields = ["claim__statement"]
+    fields = [
+        "claim",
+        "status",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "diff",
+    ]
+    readonly_fields = fields
+    actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/claims/changeproposal/change_form_decide.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return workflow.can_publish(request.user)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        # The queue opens on what waits for a decision.
+        if "status__exact" not in request.GET and not request.GET.get("_changelist_filters"):
+            query = request.GET.copy()
+            query["status__exact"] = ProposalStatus.PENDING
+            request.GET = query
+            request.META["QUERY_STRING"] = query.urlencode()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="What would change")
+    def summary(self, obj: ChangeProposal) -> str:
+        parts = [*obj.changes.get("claim", {})]
+        parts += [k for k in ("topics", "verdict") if k in obj.changes]
+        parts += ["citations"] if "citations" in obj.changes else []
+        return ", ".join(parts)
+
+    @admin.display(description="Diff: public now → proposed")
+    def diff(self, obj: ChangeProposal) -> str:
+        rows = format_html_join(
+            "",
+            '<tr><th>{}</th><td style="white-space:pre-wrap;background:#ffebe9">{}</td>'
+            '<td style="white-space:pre-wrap;background:#dafbe1">{}</td></tr>',
+            ((row.what, row.now, row.proposed) for row in proposals.diff_rows(obj)),
+        )
+        return format_html("<table><tr><th></th><th>Public now</th><th>Proposed</th></tr>{}</table>", rows)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, obj=None, **kwargs):
+        context["can_decide"] = (
+            obj is not None and obj.status == ProposalStatus.PENDING and workflow.can_publish(request.user)
+        )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:proposal_id>/decide/",
+                self.admin_site.admin_view(require_POST(self.decide_view)),
+                name="claims_changeproposal_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request: HttpRequest, proposal_id: int) -> HttpResponseRedirect:
+        proposal = get_object_or_404(ChangeProposal, pk=proposal_id)
+        if not self.has_view_permission(request, proposal):
+            raise PermissionDenied
+        self._decide(
+            request, [proposal], approve="_approve" in request.POST, note=request.POST.get("note", "")
+        )
+        return HttpResponseRedirect(reverse("admin:claims_changeproposal_change", args=[proposal.pk]))
+
+    def _decide(self, request: HttpRequest, chosen, *, approve: bool, note: str = "") -> None:
+        done, refused = 0, []
+        for proposal in chosen:
+            try:
+                if approve:
+                    workflow.approve_proposal(proposal, user=request.user)
+                else:
+                    workflow.reject_proposal(proposal, user=request.user, note=note)
+            except (PermissionDenied, ValidationError) as exc:
+                refused.append(" ".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                done += 1
+        if done:
+            verb = "approved: now public" if approve else "rejected"
+            self.message_user(request, f"{done} change(s) {verb}.", messages.SUCCESS)
+        for reason in dict.fromkeys(refused):
+            self.message_user(request, reason, messages.ERROR)
+
+    @admin.action(description="Approve selected changes", permissions=["publish"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[ChangeProposal]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject selected changes", permissions=["publish"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[ChangeProposal]) -> None:
+        self._decide(request, queryset, approve=False)

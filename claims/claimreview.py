@@ -155,6 +155,8 @@ def claim_review_feed(claims: Iterable[Claim]) -> dict[str, Any]:
     """All given reviews as one schema.org DataFeed, the form fact-check aggregators ingest."""
     elements = []
     for claim in claims:
+        if not is_public_review(claim):
+            continue
         review = claim_review(claim)
         del review["@context"]
         elements.append(
@@ -641,5 +643,6 @@ def import_claim_reviews(data: Any) -> ImportReport:
 
 
 def is_public_review(claim: Claim) -> bool:
-    """Only published claims have a ClaimReview; a retracted one is withdrawn from the feed."""
-    return claim.status == Status.PUBLISHED
+    """Only published claims with a current published verdict have a ClaimReview; a retracted
+    one is withdrawn from the feed. `claim` comes from `selectors.public_claim_detail()`."""
+    return claim.status == Status.PUBLISHED and any(v.is_current for v in claim.public_verdicts)

@@ -7,7 +7,7 @@ EDITORS = "Editors"
 FACT_CHECKERS = "Fact-checkers"
 
 EDITORIAL_MODELS = {
-    "claims": ["claim", "claimant", "verdict", "citation", "topic"],
+    "claims": ["claim", "claimant", "verdict", "citation", "topic", "changeproposal"],
     "sources": ["source", "snapshot", "sourcecheck"],
 }
 

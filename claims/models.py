@@ -82,6 +82,12 @@ class Status(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+# The one rule of what the public may see, which selectors, the API's SQL, the search trigger
+# and the admin all derive from (see claims/selectors.py): a claim is public while published or
+# retracted (a retraction is shown, never hidden); a verdict while it has been published.
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
+
+
 class Language(models.TextChoices):
     """Languages of claims; PostgreSQL has stemming dictionaries for English and Russian."""
 
@@ -110,6 +116,15 @@ class Claim(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     retraction_reason = models.TextField(blank=True, editable=False)
+    corrected_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a retracted claim was corrected and republished.",
+    )
+    correction_note = models.TextField(
+        blank=True, editable=False, help_text="What was corrected; shown with the retraction it answers."
+    )
     # Statement, context and the published verdict's text, weighted A/B/C, stemmed in the
     # claim's language. Written only by a PostgreSQL trigger (see claims/search.py).
     search_vector = SearchVectorField(null=True, editable=False)
@@ -133,6 +148,11 @@ class Claim(models.Model):
                 | (models.Q(retracted_at__isnull=False) & ~models.Q(retraction_reason="")),
                 name="claim_retracted_has_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(corrected_at__isnull=True)
+                | (models.Q(retracted_at__isnull=False) & ~models.Q(correction_note="")),
+                name="claim_correction_answers_retraction",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +161,7 @@ class Claim(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in (Status.PUBLISHED, Status.RETRACTED)
+        return self.status in PUBLIC_STATUSES
 
 
 class Rating(models.TextChoices):
@@ -280,3 +300,47 @@ class Citation(models.Model):
     @property
     def is_evidence(self) -> bool:
         return self.role in EVIDENCE_ROLES
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ChangeProposal(models.Model):
+    """A change to a public claim waiting for an editor: the public keeps the approved version.
+
+    `changes` holds what would change, as JSON (see claims/workflow.py, `propose_change`):
+    claim fields with the value they had when proposed (so approval can refuse a stale
+    proposal), topics, a new verdict, and added, edited or removed citations.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="proposals")
+    changes = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        verbose_name = "pending change"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=ProposalStatus.PENDING) | models.Q(decided_at__isnull=False),
+                name="proposal_decided_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Change to “{self.claim}” proposed {self.proposed_at:%Y-%m-%d %H:%M}"

@@ -239,6 +239,11 @@ FACTCHECK_PUBLISHER = {
     "url": env.str("FACTCHECK_PUBLISHER_URL", default="https://factcheck.example.org/"),
 }
 FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://localhost:8000")
+# Four eyes: an editor may not publish (or approve) a verdict they wrote alone. On by default,
+# as in a newsroom; the demo's verdicts are written by the system, so its admin can publish them.
+FACTCHECK_FOUR_EYES = env.bool("FACTCHECK_FOUR_EYES", default=True)
+# History stays visible; "revert" would bypass the editorial workflow (claims/workflow.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -102,4 +102,5 @@ def published_claim(**kwargs) -> Claim:
     claim = ClaimFactory(**kwargs)
     CitationFactory(claim=claim)
     workflow.record_verdict(claim, user=None, rating=Rating.FALSE, headline="False", reasoning="No.")
+    workflow.submit_for_review(claim, user=None)
     return workflow.publish_claim(claim, user=None)

@@ -73,6 +73,7 @@ CLAIM_DETAIL = OpenApiExample(
         "published_at": "2026-11-20T09:00:00Z",
         "updated_at": "2026-11-20T09:00:00Z",
         "retraction": None,
+        "correction": None,
         "claimant": {
             **_CLAIMANT,
             "api_url": "https://factcheck.example.org/api/v1/claimants/1/",

@@ -161,6 +161,8 @@ def claim_list_items(rows: list[dict[str, Any]], *, base_url: str) -> list[dict[
 CLAIM_DETAIL_FIELDS = (
     *CLAIM_FIELDS,
     "retraction_reason",
+    "corrected_at",
+    "correction_note",
     *CLAIMANT_FIELDS,
     "claimant__country",
     "claimant__wikidata_id",
@@ -290,9 +292,13 @@ def claim_detail(row: dict[str, Any], *, urls: dict[str, str]) -> dict[str, Any]
         "status": row["status"],
         "published_at": row["published_at"],
         "updated_at": row["updated_at"],
+        # A corrected claim keeps its retraction on the public record, next to the correction.
         "retraction": None
-        if row["status"] != Status.RETRACTED
+        if row["retracted_at"] is None
         else {"retracted_at": row["retracted_at"], "reason": row["retraction_reason"]},
+        "correction": None
+        if row["corrected_at"] is None
+        else {"corrected_at": row["corrected_at"], "note": row["correction_note"]},
         "claimant": {
             "id": row["claimant_id"],
             "slug": row["claimant__slug"],
@@ -438,9 +444,20 @@ class RetractionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class CorrectionSerializer(serializers.Serializer):
+    corrected_at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
 class ClaimDetailSerializer(ClaimFieldsSerializer):
     claimreview_url = serializers.URLField(help_text="This fact-check as schema.org ClaimReview JSON-LD.")
-    retraction = RetractionSerializer(allow_null=True, help_text="Set when the claim was retracted.")
+    retraction = RetractionSerializer(
+        allow_null=True,
+        help_text="Set when the claim was retracted; kept after a correction republished it.",
+    )
+    correction = CorrectionSerializer(
+        allow_null=True, help_text="Set when a retracted claim was corrected and republished."
+    )
     claimant = ClaimantDetailSummarySerializer()
     verdict = VerdictSerializer(allow_null=True)
     verdict_history = VerdictSerializer(many=True, help_text="Published verdicts, newest first.")

@@ -33,6 +33,7 @@ from claims.api import examples
 from claims.api import serializers as shapes
 from claims.api.filters import ORDERINGS, ClaimFilter, SourceFilter, claim_ordering_name, default_status
 from claims.api.pagination import KeysetCursorPagination
+from claims.models import Status
 
 ERRORS = {
     400: OpenApiResponse(
@@ -222,10 +223,12 @@ class ClaimViewSet(PublicViewSet):
     )
     def claimreview(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
-        if not claimreview.is_public_review(claim):
+        if claim.status == Status.RETRACTED:
             return Response(
                 {"detail": f"This fact-check was retracted: {claim.retraction_reason}"}, status=410
             )
+        if not claimreview.is_public_review(claim):
+            raise NotFound("This claim has no published verdict to review.")
         return Response(claimreview.claim_review(claim))
 
 

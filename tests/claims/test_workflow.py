@@ -63,7 +63,9 @@ def test_only_drafts_go_to_review(editor):
         workflow.submit_for_review(claim, user=editor)
 
 
-def test_a_verdict_on_a_published_claim_is_published_at_once(editor):
+def test_a_verdict_on_a_published_claim_is_published_at_once_without_four_eyes(editor, settings):
+    # Issue 9: only without four eyes may an editor's own verdict go live alone.
+    settings.FACTCHECK_FOUR_EYES = False
     claim = workflow.publish_claim(_ready_claim(), user=editor)
     verdict = workflow.record_verdict(
         claim, user=editor, rating=Rating.MISLEADING, headline="h", reasoning="r"

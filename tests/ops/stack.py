@@ -65,6 +65,7 @@ def claim_citing(source: Source) -> Claim:
     claim = ClaimFactory()
     CitationFactory(claim=claim, source=source)
     workflow.record_verdict(claim, user=None, rating=Rating.FALSE, headline="False", reasoning="No.")
+    workflow.submit_for_review(claim, user=None)
     return workflow.publish_claim(claim, user=None)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from claims import workflow
-from claims.models import CitationRole, Rating
+from claims.models import CitationRole, Rating, Status
 from sources import monitor
 from sources.models import Source
 from tests.factories import CitationFactory, ClaimFactory
@@ -24,7 +24,7 @@ def editor_client(client, editor):
 
 
 def cite(source: Source, *, statement: str, publish: bool):
-    claim = ClaimFactory(statement=statement)
+    claim = ClaimFactory(statement=statement, status=Status.REVIEW)
     CitationFactory(claim=claim, source=source, role=CitationRole.REFUTES)
     workflow.record_verdict(claim, user=None, rating=Rating.FALSE, headline="False", reasoning="No.")
     return workflow.publish_claim(claim, user=None) if publish else claim
