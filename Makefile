@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate clean messages
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +12,19 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+# The public pages' translations (front/locale/*/django.po), compiled on every run: .mo files are
+# build output, never committed.
+messages: $(BIN)/.installed
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore .venv --ignore node_modules -v 0
+
+# axe-core for the accessibility tests, exactly as locked in tests/e2e/package-lock.json.
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+
 # Web server, Celery worker and beat on the embedded defaults (SQLite, filesystem broker).
 # Ctrl-C stops all three.
 run: export DEBUG ?= 1
-run: $(BIN)/.installed
+run: $(BIN)/.installed messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddemo --admin
 	trap 'kill 0' INT TERM EXIT; \
@@ -24,7 +33,7 @@ run: $(BIN)/.installed
 	echo "factcheck: http://127.0.0.1:$(PORT)/admin/  (API: /api/v1/)"; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed messages tests/e2e/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -34,4 +43,5 @@ lint format:
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var db.sqlite3 staticfiles
+	rm -rf $(VENV) var db.sqlite3 staticfiles tests/e2e/node_modules
+	find front -name '*.mo' -delete

@@ -20,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -50,8 +49,8 @@ CLAIMREVIEW_MEDIA_TYPE = "application/ld+json"
 
 
 def review_url(claim: Claim) -> str:
-    """The canonical address of our review of `claim` (on the configured public site)."""
-    return settings.FACTCHECK_SITE_URL.rstrip("/") + reverse("api:claim-detail", args=[claim.pk])
+    """The canonical address of our review of `claim`: its public page on FACTCHECK_SITE_URL."""
+    return settings.FACTCHECK_SITE_URL.rstrip("/") + claim.get_absolute_url()
 
 
 def _organisation(name: str, url: str = "") -> dict[str, Any]:

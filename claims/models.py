@@ -9,7 +9,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from simple_history.models import HistoricalRecords
 
 from sources.models import Source
@@ -158,6 +159,13 @@ class Claim(models.Model):
     def __str__(self) -> str:
         text = self.statement if len(self.statement) <= 80 else self.statement[:79] + "…"
         return f"{self.claimant.name}: {text}" if self.claimant_id else text
+
+    def get_absolute_url(self) -> str:
+        """The public page, in the claim's own language when the site speaks it: ClaimReview's
+        `url` and the admin's "View on site". Drafts and claims in review answer 404 there."""
+        languages = dict(settings.LANGUAGES)
+        with translation.override(self.language if self.language in languages else settings.LANGUAGE_CODE):
+            return reverse("front:claim", args=[self.pk])
 
     @property
     def is_public(self) -> bool:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "sources",
     "claims",
+    "front",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +57,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "front.middleware.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -115,7 +118,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-LANGUAGE_CODE = "en"
+# The public pages' interface languages (front/locale holds their translations), the first being
+# the default; each page lives under its language prefix (/en/, /uk/, /ru/). The admin and the
+# API stay in English. A claim's own text is shown in the language it was made in.
+_AVAILABLE_LANGUAGES = {"en": "English", "uk": "Українська", "ru": "Русский"}
+_languages = env.list("FACTCHECK_LANGUAGES", default=list(_AVAILABLE_LANGUAGES))
+if not _languages or set(_languages) - set(_AVAILABLE_LANGUAGES):
+    raise ImproperlyConfigured(
+        f"FACTCHECK_LANGUAGES must be a comma-separated subset of {', '.join(_AVAILABLE_LANGUAGES)}."
+    )
+LANGUAGES = [(code, _AVAILABLE_LANGUAGES[code]) for code in _languages]
+LANGUAGE_CODE = _languages[0]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -238,7 +251,15 @@ FACTCHECK_PUBLISHER = {
     "name": env.str("FACTCHECK_PUBLISHER_NAME", default="factcheck"),
     "url": env.str("FACTCHECK_PUBLISHER_URL", default="https://factcheck.example.org/"),
 }
-FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://localhost:8000")
+# The public site's address: ClaimReview `url`s, canonical links, the feed and the sitemap use it.
+FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="http://localhost:8000").rstrip("/")
+if not FACTCHECK_SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "FACTCHECK_SITE_URL must be an absolute http(s) URL, e.g. https://factcheck.example.org"
+    )
+# Seconds a rendered public page stays in the cache; a change to what it shows replaces it sooner
+# (the key carries the version of the data, see front/cache.py).
+FACTCHECK_PAGE_CACHE_SECONDS = env.int("FACTCHECK_PAGE_CACHE_SECONDS", default=3600)
 # Four eyes: an editor may not publish (or approve) a verdict they wrote alone. On by default,
 # as in a newsroom; the demo's verdicts are written by the system, so its admin can publish them.
 FACTCHECK_FOUR_EYES = env.bool("FACTCHECK_FOUR_EYES", default=True)

@@ -1,7 +1,9 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from factcheck.health import healthz
+from front import views as front_views
 
 admin.site.site_header = "factcheck editors"
 admin.site.site_title = "factcheck"
@@ -11,4 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("claims.api.urls")),
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", front_views.robots, name="robots"),
+    path("sitemap.xml", front_views.sitemap_index, name="sitemap"),
+    path("sitemap-<section>.xml", front_views.sitemap_section, name="sitemap-section"),
+    # The public pages: /en/…, /uk/…, /ru/…; a bare / is redirected to the reader's language.
+    *i18n_patterns(path("", include("front.urls"))),
 ]

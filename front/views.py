@@ -1,0 +1,129 @@
+"""Public HTML pages. Thin: what they show comes from front/pages.py, caching from front/cache.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from front import cache, labels, pages
+from front.feeds import LatestVerdictsFeed
+from front.sitemaps import SITEMAPS
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    """What every page's head and header need: canonical URL, hreflang alternates, feed."""
+    path = request.path
+    alternates = pages.language_alternates(path)
+    context = {
+        "canonical": pages.absolute(path),
+        "alternates": alternates,
+        "x_default": next(url for code, url in alternates if code == settings.LANGUAGE_CODE),
+        "feed_url": pages.absolute(reverse("front:feed")),
+        "site_name": settings.FACTCHECK_PUBLISHER["name"],
+        "ratings": labels.RATINGS,
+        "request_path": path,
+    }
+    return context | extra
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return cache.serve(
+        request,
+        version=cache.lists_version(),
+        render=lambda: render(request, "front/home.html", _context(request, claims=pages.latest_verdicts())),
+    )
+
+
+@require_safe
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    version = cache.claim_version(pk)
+    if version is None:
+        raise Http404("No public fact-check with this number.")
+
+    def page() -> HttpResponse:
+        found = pages.claim_page(pk)
+        if found is None:
+            raise Http404("No public fact-check with this number.")
+        context = _context(
+            request,
+            page=found,
+            claim=found.claim,
+            api=pages.api_links(found.claim),
+        )
+        # Every language version names the page in the claim's language as canonical: it is the
+        # URL of the ClaimReview, and the review's text is the same on all three.
+        context["canonical"] = pages.absolute(found.claim.get_absolute_url())
+        return render(request, "front/claim.html", context)
+
+    return cache.serve(request, version=version, render=page)
+
+
+@require_safe
+def claimant(request: HttpRequest, slug: str) -> HttpResponse:
+    return _owner(request, pages.claimant_page, slug, "claimant")
+
+
+@require_safe
+def topic(request: HttpRequest, slug: str) -> HttpResponse:
+    return _owner(request, pages.topic_page, slug, "topic")
+
+
+def _owner(request: HttpRequest, find: Callable, slug: str, name: str) -> HttpResponse:
+    """A claimant's or a topic's page: who or what it is, and its public claims."""
+
+    def page() -> HttpResponse:
+        found = find(slug)
+        if found is None:
+            raise Http404(f"No public {name} with this name.")
+        owner, claims = found
+        return render(request, f"front/{name}.html", _context(request, claims=claims, **{name: owner}))
+
+    return cache.serve(request, version=cache.lists_version(), render=page)
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    def page() -> HttpResponse:
+        result = pages.search(request.GET)
+        status = 400 if result.form.errors else 200
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = _context(request, result=result, query=query.urlencode())
+        return render(request, "front/search.html", context, status=status)
+
+    # Readers choose the query, so it is never cached (no cache filling by random queries).
+    return cache.serve(request, version=cache.lists_version(), render=page, cached=False)
+
+
+@require_safe
+def feed(request: HttpRequest) -> HttpResponse:
+    return cache.serve(request, version=cache.lists_version(), render=lambda: LatestVerdictsFeed()(request))
+
+
+@require_safe
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+@require_safe
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return cache.serve(
+        request,
+        version=cache.lists_version(),
+        render=lambda: sitemap_views.sitemap(request, SITEMAPS, section=section),
+    )
+
+
+@require_safe
+def robots(request: HttpRequest) -> HttpResponse:
+    languages = [code for code, _name in settings.LANGUAGES]
+    context = {"sitemap": pages.absolute(reverse("sitemap")), "languages": languages}
+    return render(request, "front/robots.txt", context, content_type="text/plain; charset=utf-8")
