@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.views.decorators.http import require_safe
 
 from front import cache, labels, pages
@@ -24,6 +24,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     context = {
         "canonical": pages.absolute(path),
         "alternates": alternates,
+        "language_links": [(code, name, translate_url(path, code)) for code, name in settings.LANGUAGES],
         "x_default": next(url for code, url in alternates if code == settings.LANGUAGE_CODE),
         "feed_url": pages.absolute(reverse("front:feed")),
         "site_name": settings.FACTCHECK_PUBLISHER["name"],
