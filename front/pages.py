@@ -131,7 +131,7 @@ class ClaimPage:
         return self.claim.status == Status.RETRACTED
 
     @property
-    def corrected(self) -> bool:
+    def revised(self) -> bool:
         """The published verdict was replaced after publication: readers are told so."""
         return bool(self.history)
 

@@ -56,7 +56,7 @@ def test_claim_page_shows_statement_claimant_verdict_history_and_evidence(client
     assert "Camera footage." in html
     # The verdict it replaced is listed with its dates; the unpublished one never is.
     assert "Earlier verdicts" in html and "Mostly false: it was open" in html
-    assert "Correction" in html
+    assert "Verdict revised" in html
     # Evidence: the source, its quote, its state and the date of our archived copy.
     assert "Shared evidence" in html and "Open all month." in html
     assert "Refutes the claim" in html
@@ -160,6 +160,21 @@ def _assert_nothing_unpublished(client: Client, world: World, language: str) -> 
         results = html[html.index('id="results"') :]  # the form above echoes the words searched
         assert_no_secrets(results, world)
     assert_no_secrets(page(client, "/sitemap-claims.xml"), world)
+
+
+def test_a_corrected_claim_shows_the_correction_and_keeps_the_retraction(client: Client, world: World):
+    claim = world.retracted
+    workflow.record_verdict(
+        claim, user=None, rating=Rating.TRUE, headline="Recounted", reasoning="Operator data."
+    )
+    workflow.correct_claim(claim, user=None, note="We recounted with the operator's audited figures.")
+    html = page(client, f"/uk/claims/{claim.pk}/")
+    assert "Виправлення" in html
+    assert "We recounted with the operator&#x27;s audited figures." in html
+    assert "We misread the operator&#x27;s report." in html  # the retraction stays on the record
+    assert "Recounted" in html
+    [embedded] = json_ld(html)
+    assert embedded == client.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()
 
 
 def test_claimant_and_topic_pages_list_their_public_claims(client: Client, world: World):
