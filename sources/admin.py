@@ -1,4 +1,5 @@
 import gzip
+import re
 from functools import partial
 
 from django.contrib import admin, messages
@@ -25,6 +26,7 @@ HEALTH_COLOURS = {
     Health.BLOCKED: "#6639ba",
 }
 RECENT_CHECKS = 10
+SNAPSHOT_ID = re.compile(r"[0-9]{1,18}")
 
 
 def health_badge(health: str) -> str:
@@ -265,7 +267,8 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A snapshot id from the query string; ASCII digits only (`"²".isdigit()` is true)."""
+    return int(value) if value and SNAPSHOT_ID.fullmatch(value) else None
 
 
 @admin.register(SourceCheck)

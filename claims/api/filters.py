@@ -4,6 +4,8 @@ Identifiers (`claimant`, `topic`) accept an id or a slug and simply match nothin
 so a filter never reveals whether an unpublished claimant or topic exists.
 """
 
+import datetime
+import re
 from typing import Any
 
 import django_filters as filters
@@ -29,10 +31,32 @@ def _no_nul(value: str) -> None:
         raise ValidationError("Must not contain NUL characters.")
 
 
+ASCII_ID = re.compile(r"[0-9]{1,18}")
+
+
 def _id_or_slug(field: str, value: str) -> Q:
-    if value.isdigit() and len(value) <= 18:
+    # ASCII digits only: "²".isdigit() is true and int("²") raises.
+    if ASCII_ID.fullmatch(value):
         return Q(**{f"{field}__id": int(value)})
     return Q(**{f"{field}__slug": value})
+
+
+class UtcDateTimeField(filters.fields.IsoDateTimeField):
+    """An ISO 8601 time moved to UTC here, so an offset PostgreSQL cannot store (`-23:59`, or
+    one that pushes the time past year 9999) is a 400 rather than a database error."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError as exc:
+            raise ValidationError("This time is out of range once moved to UTC.", code="invalid") from exc
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class TextFilter(filters.CharFilter):
@@ -62,7 +86,7 @@ class ClaimFilter(filters.FilterSet):
     claimed_before = filters.DateFilter(
         field_name="claimed_on", lookup_expr="lte", help_text="Claimed on or before (YYYY-MM-DD)."
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after this ISO 8601 time: for incremental sync (includes retractions).",

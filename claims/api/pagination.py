@@ -11,9 +11,12 @@ import base64
 import binascii
 import datetime
 import json
+import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
@@ -25,11 +28,20 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+PAGE_SIZE = re.compile(r"[0-9]{1,3}")
+# PostgreSQL's bigint: an id beyond it is a DataError in the database, not an empty page.
+MAX_ID = 2**63 - 1
+MAX_TEXT_VALUE = 1000
+
+
 def parse_page_size(raw: str | None) -> int:
-    """The requested page size, or a 400 naming the allowed range."""
+    """The requested page size, or a 400 naming the allowed range.
+
+    ASCII digits only: `"²".isdigit()` is true, and `int("²")` raises.
+    """
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise ValidationError({"page_size": [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]})
     return int(raw)
 
@@ -40,14 +52,42 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any, sample_type: str) -> Any:
-    if sample_type == "datetime":
-        return datetime.datetime.fromisoformat(value)
-    if sample_type == "date":
+def _decode(value: Any, kind: str) -> Any:
+    """The cursor's value as the type the ordering column holds; ValueError for anything else.
+
+    A cursor is opaque to clients but travels through them, so its value is checked here, not
+    by the database: a string where a date belongs, a NUL, or an offset PostgreSQL cannot
+    represent (`-23:59`) must be a 400, never a DataError.
+    """
+    if kind in ("datetime", "date", "str") and not isinstance(value, str):
+        raise ValueError("cursor value has the wrong type")
+    if kind == "datetime":
+        parsed = datetime.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("cursor time has no offset")
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError as exc:
+            raise ValueError("cursor time out of range") from exc
+    if kind == "date":
+        if len(value) != 10:
+            raise ValueError("cursor date is not YYYY-MM-DD")
         return datetime.date.fromisoformat(value)
-    if sample_type == "float":
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError("cursor value is not a finite number")
         return float(value)
+    if kind == "int":
+        if not _is_id(value):
+            raise ValueError("cursor value is not an id")
+        return value
+    if "\x00" in value or len(value) > MAX_TEXT_VALUE:
+        raise ValueError("cursor text is not a value we issue")
     return value
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID <= value <= MAX_ID
 
 
 def _kind(value: Any) -> str:
@@ -60,6 +100,24 @@ def _kind(value: Any) -> str:
     if isinstance(value, int):
         return "int"
     return "str"
+
+
+def _column_kind(queryset: QuerySet, field: str) -> str:
+    """The kind of value the ordering column holds; an annotation (search rank) is a float."""
+    try:
+        model_field = queryset.model._meta.get_field(field)
+    except FieldDoesNotExist:
+        return "float"
+    return {
+        "DateTimeField": "datetime",
+        "DateField": "date",
+        "AutoField": "int",
+        "BigAutoField": "int",
+        "IntegerField": "int",
+        "BigIntegerField": "int",
+        "PositiveIntegerField": "int",
+        "FloatField": "float",
+    }.get(model_field.get_internal_type(), "str")
 
 
 class KeysetCursorPagination(BasePagination):
@@ -75,10 +133,10 @@ class KeysetCursorPagination(BasePagination):
         self.key_name = view.get_ordering_name()
         field = self.ordering[0].lstrip("-")
         descending = self.ordering[0].startswith("-")
-        cursor = self._decode_cursor(request)
+        cursor = self._decode_cursor(request, kind=_column_kind(queryset, field))
         backwards = bool(cursor and cursor["d"] == "prev")
         if cursor is not None:
-            value = _decode(cursor["v"], cursor["t"])
+            value = cursor["value"]
             after = descending != backwards  # walk towards smaller values?
             op = "lt" if after else "gt"
             queryset = queryset.filter(
@@ -97,7 +155,7 @@ class KeysetCursorPagination(BasePagination):
         self.page = rows
         return rows
 
-    def _decode_cursor(self, request: Request) -> dict[str, Any] | None:
+    def _decode_cursor(self, request: Request, *, kind: str) -> dict[str, Any] | None:
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
@@ -105,10 +163,12 @@ class KeysetCursorPagination(BasePagination):
             cursor = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=="))
             if not isinstance(cursor, dict) or cursor.get("o") != self.key_name:
                 raise ValueError("cursor belongs to another ordering")
-            if cursor.get("d") not in ("next", "prev") or not isinstance(cursor.get("id"), int):
+            if cursor.get("d") not in ("next", "prev") or not _is_id(cursor.get("id")):
                 raise ValueError("malformed cursor")
-            _decode(cursor["v"], cursor["t"])
-        except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error) as exc:
+            if cursor.get("t") != kind:
+                raise ValueError("cursor value of another type than the ordering column")
+            cursor["value"] = _decode(cursor["v"], kind)
+        except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, RecursionError) as exc:
             raise ValidationError(
                 {"cursor": ["Invalid cursor: use the next/previous links as given, with the same ordering."]}
             ) from exc

@@ -42,11 +42,27 @@ ERRORS = {
     429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many requests; see the Retry-After header."),
 }
 NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No public record with this id or slug.")}
+DETAIL_ERRORS = {**ERRORS, **NOT_FOUND}
 ID = re.compile(r"[0-9]{1,18}")
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 LOOKUP = OpenApiParameter(
     "lookup", OpenApiTypes.STR, OpenApiParameter.PATH, description="The numeric id or the slug."
 )
+
+
+def claimreview_responses() -> dict[tuple[int, str], OpenApiResponse]:
+    """Every status the ClaimReview action answers, in both media types it renders: JSON-LD by
+    default, plain JSON for a client that asks for it (errors too follow the negotiation)."""
+    described = {
+        200: OpenApiResponse(OpenApiTypes.OBJECT, description="schema.org ClaimReview."),
+        410: OpenApiResponse(OpenApiTypes.OBJECT, description="The claim was retracted; the body says why."),
+        **DETAIL_ERRORS,
+    }
+    return {
+        (status, media_type): response
+        for status, response in described.items()
+        for media_type in (claimreview.CLAIMREVIEW_MEDIA_TYPE, "application/json")
+    }
 
 
 class PublicAnonThrottle(AnonRateThrottle):
@@ -154,7 +170,7 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
             "date of the newest archived snapshot). Supports ETag / If-None-Match."
         ),
         parameters=[LOOKUP],
-        responses={200: shapes.ClaimDetailSerializer, **NOT_FOUND, 429: ERRORS[429]},
+        responses={200: shapes.ClaimDetailSerializer, **DETAIL_ERRORS},
         examples=[examples.CLAIM_DETAIL],
     ),
 )
@@ -205,13 +221,7 @@ class ClaimViewSet(PublicViewSet):
             "required and recommended properties. A retracted claim answers 410 Gone."
         ),
         parameters=[LOOKUP],
-        responses={
-            (200, claimreview.CLAIMREVIEW_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.OBJECT),
-            (410, claimreview.CLAIMREVIEW_MEDIA_TYPE): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="The claim was retracted; the body says why."
-            ),
-            **NOT_FOUND,
-        },
+        responses=claimreview_responses(),
         examples=[examples.CLAIM_REVIEW],
         filters=False,
     )
@@ -241,7 +251,7 @@ class ClaimViewSet(PublicViewSet):
     retrieve=extend_schema(
         summary="One claimant",
         parameters=[LOOKUP],
-        responses={200: shapes.ClaimantSerializer, **NOT_FOUND, 429: ERRORS[429]},
+        responses={200: shapes.ClaimantSerializer, **DETAIL_ERRORS},
     ),
 )
 class ClaimantViewSet(PublicViewSet):
@@ -262,7 +272,7 @@ class ClaimantViewSet(PublicViewSet):
     retrieve=extend_schema(
         summary="One topic",
         parameters=[LOOKUP],
-        responses={200: shapes.TopicSerializer, **NOT_FOUND, 429: ERRORS[429]},
+        responses={200: shapes.TopicSerializer, **DETAIL_ERRORS},
     ),
 )
 class TopicViewSet(PublicViewSet):
@@ -288,7 +298,7 @@ class TopicViewSet(PublicViewSet):
         parameters=[
             OpenApiParameter("lookup", OpenApiTypes.STR, OpenApiParameter.PATH, description="The numeric id.")
         ],
-        responses={200: shapes.SourceSerializer, **NOT_FOUND, 429: ERRORS[429]},
+        responses={200: shapes.SourceSerializer, **DETAIL_ERRORS},
     ),
 )
 class SourceViewSet(PublicViewSet):
