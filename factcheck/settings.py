@@ -266,6 +266,10 @@ FACTCHECK_FOUR_EYES = env.bool("FACTCHECK_FOUR_EYES", default=True)
 # History stays visible; "revert" would bypass the editorial workflow (claims/workflow.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# Trusted reverse proxies in front of the app: the API throttle and the admin login lockout
+# both take the client's address from X-Forwarded-For through factcheck/clientip.py.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -278,7 +282,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_THROTTLE_RATE", default="120/min")},
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck public API",
@@ -313,7 +316,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "factcheck.clientip.client_address"
 
 # Production hardening: on whenever DEBUG is off (TLS terminates at the proxy).
 if not DEBUG:
@@ -337,7 +340,11 @@ LOGGING = {
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # The same fields as JSON, as key=value after the message (factcheck/logformat.py).
+        "plain": {
+            "()": "factcheck.logformat.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "filters": {"context": {"()": "factcheck.middleware.LogContextFilter"}},
     "handlers": {

@@ -34,6 +34,7 @@ from claims.api import serializers as shapes
 from claims.api.filters import ORDERINGS, ClaimFilter, SourceFilter, claim_ordering_name, default_status
 from claims.api.pagination import KeysetCursorPagination
 from claims.models import Status
+from factcheck.clientip import client_address
 
 ERRORS = {
     400: OpenApiResponse(
@@ -71,6 +72,10 @@ class PublicAnonThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        """The same client address the admin login lockout keys on (NUM_PROXIES)."""
+        return client_address(request)
 
 
 class JSONLDRenderer(JSONRenderer):

@@ -76,3 +76,50 @@ def test_each_task_logs_one_json_line_with_its_task_id(caplog, json_console):
     assert line["task"] == "factcheck.heartbeat"
     assert line["state"] == "SUCCESS"
     assert line["task_id"] == result.id
+
+
+def plain_line(record: logging.LogRecord) -> str:
+    """Format a captured record as `make run` (DEBUG, LOG_FORMAT=plain) prints it."""
+    from logging.config import DictConfigurator
+
+    from django.conf import settings
+
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    handler.filter(record)
+    spec = dict(settings.LOGGING["formatters"]["plain"])
+    return DictConfigurator(settings.LOGGING).configure_formatter(spec).format(record)
+
+
+@pytest.mark.django_db
+def test_plain_lines_carry_the_same_fields_as_json_lines(client, caplog, json_console):
+    caplog.set_level(logging.INFO)
+
+    client.get("/healthz", HTTP_X_REQUEST_ID="edge-plain-1")
+    heartbeat.apply()
+
+    records = [r for r in caplog.records if r.name in ("factcheck.request", "factcheck.task")]
+    assert {r.name for r in records} == {"factcheck.request", "factcheck.task"}
+    for record in records:
+        fields = {
+            k: v for k, v in as_json_line(record).items() if k not in ("time", "level", "logger", "message")
+        }
+        line = plain_line(record)
+        assert "\n" not in line
+        assert line.split(" ", 5)[3:5] == [record.name, record.getMessage()]  # after date, time, level
+        for key, value in fields.items():
+            assert f" {key}={value if isinstance(value, str) else json.dumps(value)}" in line, (key, line)
+    request_line = plain_line(next(r for r in records if r.name == "factcheck.request"))
+    assert "method=GET path=/healthz status=200" in request_line
+    assert "request_id=edge-plain-1" in request_line
+
+
+def test_plain_values_with_spaces_are_quoted_so_a_line_stays_parseable():
+    from factcheck.logformat import PlainFormatter
+
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "check", None, None)
+    record.error = 'timed out "reading" body'
+    record.source_id = 7
+
+    line = PlainFormatter("%(levelname)s %(name)s %(message)s").format(record)
+
+    assert line == 'WARNING x check error="timed out \\"reading\\" body" source_id=7'
