@@ -6,7 +6,7 @@ import time
 from celery import shared_task
 from celery.signals import setup_logging, task_postrun, task_prerun
 
-from factcheck.health import HEARTBEAT_TASK, record_worker_heartbeat
+from factcheck.health import HEARTBEAT_TASK, record_sources_status, record_worker_heartbeat
 from factcheck.middleware import task_id_var
 
 logger = logging.getLogger("factcheck.task")
@@ -16,8 +16,10 @@ _started: dict[str, tuple[float, object]] = {}
 
 @shared_task(name=HEARTBEAT_TASK, ignore_result=True)
 def heartbeat() -> None:
-    """Sent by beat every minute and run by any worker: /healthz shows when it last ran."""
+    """Sent by beat every minute and run by any worker: /healthz shows when it last ran, and the
+    admin banner reads the check queue's lag it records."""
     record_worker_heartbeat()
+    record_sources_status()
 
 
 @setup_logging.connect

@@ -65,6 +65,7 @@ def test_query_strings_stay_out_of_the_log(client, caplog):
     assert "hunter2" not in record.getMessage()
 
 
+@pytest.mark.django_db  # the heartbeat records the check queue's lag
 def test_each_task_logs_one_json_line_with_its_task_id(caplog, json_console):
     caplog.set_level(logging.INFO, logger="factcheck.task")
 

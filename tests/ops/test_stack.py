@@ -91,7 +91,8 @@ def test_the_compose_stack_checks_a_source_and_serves_its_claim(running_stack, h
         "worker and beat heartbeats",
         interval=0.5,
     )
-    assert health["sources"] == {"overdue": 0}
+    assert health["sources"]["overdue"] == 0
+    assert health["status"] == "ok"
 
     # One JSON line per task, with its id; Celery's own per-task lines are not doubled up.
     tasks = [line for line in running_stack.json_lines("worker") if line["logger"] == "factcheck.task"]
