@@ -30,7 +30,7 @@ run: $(BIN)/.installed messages
 	trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A factcheck worker -Q celery,fetch --concurrency 2 -l info & \
 	$(BIN)/celery -A factcheck beat -S django -l info & \
-	echo "factcheck: http://127.0.0.1:$(PORT)/admin/  (API: /api/v1/)"; \
+	echo "factcheck: http://127.0.0.1:$(PORT)/  (admin: /admin/, API: /api/v1/)"; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(BIN)/.installed messages tests/e2e/node_modules/.package-lock.json

@@ -292,8 +292,8 @@ def load(claims: int) -> None:
         copy(
             "claims_claim",
             "id, statement, language, claimant_id, claimed_on, context, status, slug, created_at, updated_at, "
-            "published_at, retraction_reason",
-            claim_rows,
+            "published_at, retraction_reason, correction_note",
+            ((*row, "") for row in claim_rows),
         )
         copy(
             "claims_verdict",
@@ -545,12 +545,8 @@ def explain_api_search(term: str) -> str:
     return "\n\n".join(plans)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--claims", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--reload", action="store_true", help="rebuild the data set")
-    args = parser.parse_args()
+def prepare_database(claims: int, *, reload: bool) -> str:
+    """Set Django up, migrate, load the data set unless it is already there; the server version."""
     django.setup()
     from django.core.management import call_command
     from django.db import connection
@@ -558,12 +554,22 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from claims.models import Claim
 
-    if args.reload or Claim.objects.filter(status="published").count() != args.claims:
-        load(args.claims)
+    if reload or Claim.objects.filter(status="published").count() != claims:
+        load(claims)
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
         version = cur.fetchone()[0].split(" on ")[0]
     gc.collect()
+    return version
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--reload", action="store_true", help="rebuild the data set")
+    args = parser.parse_args()
+    version = prepare_database(args.claims, reload=args.reload)
     results = run(args.requests)
     lines = [
         "## API",

@@ -58,8 +58,10 @@ def claim_rows(claims: QuerySet[Claim]) -> QuerySet[Claim]:
 
 
 def latest_verdicts(limit: int = PAGE_SIZE) -> list[Claim]:
-    """The home page: the most recently published fact-checks."""
-    return list(claim_rows(selectors.published_claims()).order_by("-published_at", "-id")[:limit])
+    """The home page: published fact-checks by their last change (a new fact-check or a revised
+    verdict). The (status, updated_at) index serves it; by `published_at` PostgreSQL sorts every
+    published claim (640 ms instead of 0.8 ms with 100,000, bench/pages.py)."""
+    return list(claim_rows(selectors.published_claims()).order_by("-updated_at", "-id")[:limit])
 
 
 def claimant_page(slug: str) -> tuple[Claimant, list[Claim]] | None:

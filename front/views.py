@@ -111,7 +111,13 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def sitemap_index(request: HttpRequest) -> HttpResponse:
-    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+    # Not cached: Django's index names the sections on the request's (allowed) host.
+    return cache.serve(
+        request,
+        version=cache.lists_version(),
+        render=lambda: sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section"),
+        cached=False,
+    )
 
 
 @require_safe
@@ -127,4 +133,8 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
 def robots(request: HttpRequest) -> HttpResponse:
     languages = [code for code, _name in settings.LANGUAGES]
     context = {"sitemap": pages.absolute(reverse("sitemap")), "languages": languages}
-    return render(request, "front/robots.txt", context, content_type="text/plain; charset=utf-8")
+    return cache.serve(
+        request,
+        version=cache.lists_version(),
+        render=lambda: render(request, "front/robots.txt", context, content_type="text/plain; charset=utf-8"),
+    )

@@ -22,6 +22,8 @@ PAGES = (
     "/en/search/?search=bridge",
     "/en/feed/",
     "/sitemap-claims.xml",
+    "/sitemap.xml",
+    "/robots.txt",
 )
 
 

@@ -152,7 +152,9 @@ def _assert_nothing_unpublished(client: Client, world: World, language: str) -> 
         assert client.get(f"/{language}/claims/{claim.pk}/").status_code == 404
     assert client.get(f"/{language}/claimants/{world.secret_claimant.slug}/").status_code == 404
     assert client.get(f"/{language}/topics/{world.secret_topic.slug}/").status_code == 404
-    assert client.get(f"/{language}/claims/99999999/").status_code == 404
+    missing = client.get(f"/{language}/claims/99999999/")
+    assert missing.status_code == 404
+    assert f'<html lang="{language}">' in missing.content.decode()
     for path in ("/", "/feed/", f"/claimants/{world.claimant.slug}/", f"/topics/{world.topic.slug}/"):
         assert_no_secrets(page(client, f"/{language}{path}"), world)
     for words in ("zanzibarian canal", "Bridges capital", "Quixotic", "Pending headline", "Clandestine"):
