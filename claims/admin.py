@@ -9,16 +9,18 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from claims import proposals, workflow
+from claims.evidence import MISSING_QUOTE, check_new_quotes
 from claims.models import (
     EVIDENCE_ROLES,
     ChangeProposal,
@@ -26,6 +28,7 @@ from claims.models import (
     Claim,
     Claimant,
     ProposalStatus,
+    QuoteStatus,
     Rating,
     Status,
     Topic,
@@ -194,10 +197,19 @@ class SourceHealthFilter(admin.SimpleListFilter):
 
 
 def evidence_needing_attention(*, published: bool = False) -> QuerySet[Citation]:
-    """Evidence citations whose source broke, changed or was blocked; of published claims only
-    when `published` (the ones whose public verdict now rests on evidence that moved)."""
-    citations = Citation.objects.filter(role__in=EVIDENCE_ROLES, source__health__in=ATTENTION_HEALTH)
+    """Citations whose quote is gone from the source, and evidence citations whose source broke,
+    changed, is failing or was blocked; of published claims only when `published` (the ones whose
+    public verdict now rests on evidence that moved)."""
+    bad_source = Q(role__in=EVIDENCE_ROLES, source__health__in=(*ATTENTION_HEALTH, Health.FAILING))
+    citations = Citation.objects.filter(bad_source | MISSING_QUOTE)
     return citations.filter(claim__status=Status.PUBLISHED) if published else citations
+
+
+def attention_order(citations: QuerySet[Citation]) -> QuerySet[Citation]:
+    """Missing quotes first (the alert fact-checkers care most about), then the latest trouble."""
+    return citations.annotate(
+        quote_first=Case(When(MISSING_QUOTE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("quote_first", "-source__health_changed_at", "claim_id", "pk")
 
 
 FETCH_FAILURES = [
@@ -221,6 +233,7 @@ def with_what_changed(citations: QuerySet[Citation]) -> QuerySet[Citation]:
     )
     return citations.select_related("source").annotate(
         cited_snapshot=Coalesce(
+            "quote_found_in",
             Subquery(snapshots.filter(taken_at__lte=OuterRef("created_at")).order_by("-taken_at", "-pk")[:1]),
             Subquery(snapshots.order_by("taken_at", "pk")[:1]),
         ),
@@ -230,13 +243,28 @@ def with_what_changed(citations: QuerySet[Citation]) -> QuerySet[Citation]:
 
 
 def what_changed(citation: Citation) -> str:
-    """One line for an editor: the source's state, since when, and a link to the text's diff."""
+    """One line for an editor: the quote, the source's state and for how long, and a link to the
+    text's diff (with the quote followed through it)."""
     from sources.admin import diff_url, health_badge
 
     source = citation.source
-    parts = [health_badge(source.health)]
+    parts = []
+    if citation.quote and citation.quote_status == QuoteStatus.MISSING:
+        parts.append(
+            format_html(
+                '<strong style="color:#b3261e">cited quote gone or altered</strong> · <a href="{}">see it in the diff</a>',
+                diff_url(source.pk, citation.cited_snapshot, citation.latest_snapshot, quote=citation.quote),
+            )
+        )
+    parts.append(health_badge(source.health))
     if source.health_changed_at:
-        parts.append(format_html("since {}", f"{source.health_changed_at:%Y-%m-%d %H:%M}"))
+        parts.append(
+            format_html(
+                "since {} ({} ago)",
+                f"{source.health_changed_at:%Y-%m-%d %H:%M}",
+                timesince(source.health_changed_at),
+            )
+        )
     if citation.failed_checks:
         parts.append(format_html("{} failed check(s) since cited", citation.failed_checks))
     if source.last_error and source.health != Health.CHANGED:
@@ -258,8 +286,8 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("yes", "Evidence broken or changed"),
-            ("published", "Published, evidence broken or changed"),
+            ("yes", "Evidence failing, broken or changed, or a quote gone"),
+            ("published", "Published, evidence failing, broken or changed, or a quote gone"),
         ]
 
     def queryset(self, request, queryset):
@@ -403,14 +431,14 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
         """The editors' queue: published claims whose evidence broke or changed, newest first."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        citations = with_what_changed(
-            evidence_needing_attention(published=True).select_related("claim__claimant")
-        ).order_by("-source__health_changed_at", "claim_id", "pk")
+        citations = attention_order(
+            with_what_changed(evidence_needing_attention(published=True).select_related("claim__claimant"))
+        )
         page = Paginator(citations, 50).get_page(request.GET.get("page"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Published claims whose evidence broke or changed",
+            "title": "Published claims whose evidence needs attention",
             "page": page,
             "rows": [(c, what_changed(c)) for c in page],
         }
@@ -429,7 +457,7 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
     def evidence_changes(self, obj: Claim) -> str:
         if not obj.pk:
             return "–"
-        citations = with_what_changed(evidence_needing_attention().filter(claim=obj))
+        citations = attention_order(with_what_changed(evidence_needing_attention().filter(claim=obj)))
         lines = format_html_join(
             "",
             '<li><a href="{}">{}</a> ({}): {}</li>',
@@ -523,6 +551,14 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
             )
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is Citation:
+            super().save_formset(request, form, formset, change)
+            edited = [
+                f.instance
+                for f in formset.forms
+                if f.instance.pk and {"quote", "source"} & set(f.changed_data)
+            ]
+            return check_new_quotes(edited)
         if formset.model is not Verdict:
             return super().save_formset(request, form, formset, change)
         for verdict in formset.save(commit=False):

@@ -276,6 +276,14 @@ APPEARANCE_ROLES = (CitationRole.APPEARANCE, CitationRole.FIRST_APPEARANCE)
 EVIDENCE_ROLES = (CitationRole.SUPPORTS, CitationRole.REFUTES, CitationRole.CONTEXT)
 
 
+class QuoteStatus(models.TextChoices):
+    """Whether a citation's quote is still in its source's latest snapshot (claims/evidence.py)."""
+
+    UNCHECKED = "unchecked", "Not checked yet"
+    FOUND = "found", "Found"
+    MISSING = "missing", "Gone or altered"
+
+
 class Citation(models.Model):
     """A source linked to a claim: where the claim appeared, or evidence its verdict rests on."""
 
@@ -284,7 +292,21 @@ class Citation(models.Model):
     role = models.CharField(max_length=20, choices=CitationRole.choices)
     quote = models.TextField(blank=True, help_text="The passage of the source that matters.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    history = HistoricalRecords()
+    # Written by claims/evidence.py when the source keeps a new snapshot, not by editors.
+    quote_status = models.CharField(
+        max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.UNCHECKED, editable=False
+    )
+    quote_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    quote_found_in = models.ForeignKey(
+        "sources.Snapshot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The last snapshot the quote was found in: what the source said as cited.",
+    )
+    history = HistoricalRecords(excluded_fields=["quote_status", "quote_checked_at", "quote_found_in"])
 
     class Meta:
         ordering = ["claim", "role", "id"]

@@ -238,6 +238,11 @@ SOURCE_FETCH_PER_HOST_CONCURRENCY = env.int("SOURCE_FETCH_PER_HOST_CONCURRENCY",
 SOURCE_FETCH_PER_HOST_PER_SECOND = env.int("SOURCE_FETCH_PER_HOST_PER_SECOND", default=1)
 SOURCE_CHECK_INTERVAL = env.int("SOURCE_CHECK_INTERVAL", default=24 * 3600)
 SOURCE_BROKEN_AFTER_FAILURES = env.int("SOURCE_BROKEN_AFTER_FAILURES", default=5)
+# A changed place in a source's text alerts only once a later check sees it again
+# (sources/volatility.py): that check comes SOURCE_CONFIRM_DELAY seconds after the first, and a
+# check less than SOURCE_CONFIRM_MIN_AGE seconds after it confirms nothing.
+SOURCE_CONFIRM_DELAY = env.int("SOURCE_CONFIRM_DELAY", default=600)
+SOURCE_CONFIRM_MIN_AGE = env.int("SOURCE_CONFIRM_MIN_AGE", default=300)
 # Text extraction bounds (sources/extract.py): a size cap, and for bodies over the in-process
 # size a child process with a time and an address-space limit; HTML over the linear size is read
 # paragraph by paragraph instead of by trafilatura.

@@ -1,20 +1,32 @@
 import gzip
 import re
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from sources import monitor
+from sources import monitor, volatility
+from sources.blocks import differing_places
 from sources.diff import side_by_side
-from sources.models import Health, Snapshot, Source, SourceCheck
+from sources.models import BlockKind, Health, Snapshot, Source, SourceCheck
+from sources.quotes import quote_lines
 
 HEALTH_COLOURS = {
     Health.UNCHECKED: "#6e7781",
@@ -27,6 +39,8 @@ HEALTH_COLOURS = {
 }
 RECENT_CHECKS = 10
 SNAPSHOT_ID = re.compile(r"[0-9]{1,18}")
+MAX_QUOTE = 1000
+MAX_PLACES = 200
 
 
 def health_badge(health: str) -> str:
@@ -40,10 +54,14 @@ def health_badge(health: str) -> str:
     )
 
 
-def diff_url(source_id: int, old: int | None = None, new: int | None = None) -> str:
-    """The admin page comparing two snapshots of a source (default: first and latest)."""
+def diff_url(source_id: int, old: int | None = None, new: int | None = None, *, quote: str = "") -> str:
+    """The admin page comparing two snapshots of a source (default: first and latest), with a
+    cited quote followed through both when `quote` is given."""
     url = reverse("admin:sources_source_diff", args=[source_id])
-    return f"{url}?a={old}&b={new}" if old and new else url
+    params = {"a": old, "b": new} if old and new else {}
+    if quote:
+        params["quote"] = quote[:MAX_QUOTE]
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -92,6 +110,7 @@ class SourceAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "recent_checks",
+        "learned_places",
         "snapshot_list",
     ]
     fieldsets = [
@@ -116,6 +135,7 @@ class SourceAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("What the monitor learned", {"classes": ["collapse"], "fields": ["learned_places"]}),
         ("Snapshots", {"fields": ["snapshot_list"]}),
         (
             "Technical",
@@ -149,7 +169,7 @@ class SourceAdmin(admin.ModelAdmin):
                     c.status_code or "–",
                     c.duration_ms,
                     health_badge(c.health_after),
-                    c.error or ("text changed" if c.changed else ""),
+                    c.error or (f"text changed: {c.note}" if c.changed else c.note),
                 )
                 for c in checks
             ),
@@ -160,6 +180,32 @@ class SourceAdmin(admin.ModelAdmin):
             "<table><tr><th>When</th><th>Outcome</th><th>Status</th><th>Took</th><th>Health</th>"
             "<th>Note</th></tr>{}</table>",
             rows,
+        )
+
+    @admin.display(description="Places in the text")
+    def learned_places(self, obj: Source) -> str:
+        """Inspectable learning: which places are noise, which are waiting for confirmation."""
+        rows = list(obj.learned_blocks.all()[:MAX_PLACES]) if obj.pk else []
+        if not rows:
+            return "Nothing learned yet: no place of the text has differed from its snapshot."
+        lines = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (
+                    r.get_kind_display(),
+                    r.text[:200],
+                    r.changes,
+                    f"since {r.candidate_seen_at:%Y-%m-%d %H:%M}" if r.candidate_seen_at else "–",
+                    r.key,
+                )
+                for r in rows
+            ),
+        )
+        return format_html(
+            "<table><tr><th>Kind</th><th>Last text seen there</th><th>Times it differed</th>"
+            "<th>Change waiting for confirmation</th><th>Key</th></tr>{}</table>",
+            lines,
         )
 
     @admin.display(description="Snapshots")
@@ -212,6 +258,7 @@ class SourceAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:source_id>/diff/", view(self.diff_view), name="sources_source_diff"),
+            path("<int:source_id>/blocks/", view(self.mark_block_view), name="sources_source_mark_block"),
             path(
                 "<int:source_id>/snapshots/<int:snapshot_id>/raw/",
                 view(self.raw_body_view),
@@ -237,6 +284,20 @@ class SourceAdmin(admin.ModelAdmin):
             raise Http404("No such snapshot of this source.")
         old = source.snapshots.get(pk=old_id) if old_id else None
         new = source.snapshots.get(pk=new_id) if new_id else None
+        quote = request.GET.get("quote", "")[:MAX_QUOTE].strip()
+        quoted_old = frozenset(quote_lines(old.text, quote)) if old and quote else frozenset()
+        quoted_new = frozenset(quote_lines(new.text, quote)) if new and quote else frozenset()
+        if old and new:
+            Snapshot.objects.filter(pk__in={old.pk, new.pk}, seen_at=None).update(seen_at=timezone.now())
+        known = dict(source.learned_blocks.values_list("key", "kind"))
+        places = (
+            [
+                (p, BlockKind(known.get(p.key, BlockKind.WATCHED)))
+                for p in differing_places(old.text, new.text)[:MAX_PLACES]
+            ]
+            if old and new and old.pk != new.pk
+            else []
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -245,9 +306,34 @@ class SourceAdmin(admin.ModelAdmin):
             "choices": choices,
             "old": old,
             "new": new,
-            "rows": side_by_side(old.text, new.text) if old and new and old.pk != new.pk else [],
+            "rows": side_by_side(old.text, new.text, quoted_old=quoted_old, quoted_new=quoted_new)
+            if old and new and old.pk != new.pk
+            else [],
+            "quote": quote,
+            "places": places,
+            "can_mark": self.has_change_permission(request, source),
+            "block_kinds": [BlockKind.NOISE, BlockKind.IMPORTANT, BlockKind.WATCHED],
+            "quote_in_old": bool(quoted_old),
+            "quote_in_new": bool(quoted_new),
         }
         return TemplateResponse(request, "admin/sources/source/diff.html", context)
+
+    def mark_block_view(self, request: HttpRequest, source_id: int) -> HttpResponse:
+        """An editor's word on one place of the text: noise, important, or back to learning."""
+        source = self._source_or_404(request, source_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request, source):
+            raise PermissionDenied
+        key, kind = request.POST.get("key", ""), request.POST.get("kind", "")
+        if not key or len(key) > 64 or kind not in (BlockKind.NOISE, BlockKind.IMPORTANT, BlockKind.WATCHED):
+            return HttpResponseBadRequest("Give the key of a place and a kind: noise, important or watched.")
+        volatility.mark_block(source, key=key, kind=BlockKind(kind), text=request.POST.get("text", "")[:2000])
+        self.message_user(request, f"That place is now: {BlockKind(kind).label}.", messages.SUCCESS)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = diff_url(source.pk)
+        return HttpResponseRedirect(back)
 
     def raw_body_view(self, request: HttpRequest, source_id: int, snapshot_id: int) -> HttpResponse:
         """The archived body, as a download: never rendered on our origin (it is hostile HTML)."""

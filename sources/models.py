@@ -194,6 +194,40 @@ class Outcome(models.TextChoices):
     KILLED = "killed", "Check killed at the time limit"
 
 
+class BlockKind(models.TextChoices):
+    """What is known about one place in a source's text (see sources/volatility.py)."""
+
+    WATCHED = "watched", "Watched"
+    VOLATILE = "volatile", "Noise (learned)"
+    NOISE = "noise", "Noise (marked by an editor)"
+    IMPORTANT = "important", "Important (marked by an editor)"
+
+
+class LearnedBlock(models.Model):
+    """One place in a source's text that has differed from the last snapshot: a change waiting
+    for confirmation, a place learned as noise, or a place an editor marked."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="learned_blocks")
+    key = models.CharField(
+        max_length=64, help_text="The unchanged block before it, and the offset from there."
+    )
+    kind = models.CharField(max_length=10, choices=BlockKind.choices, default=BlockKind.WATCHED)
+    text = models.TextField(blank=True, help_text="What the place said at the last check that saw it differ.")
+    changes = models.PositiveIntegerField(default=0, help_text="Checks that saw it differ from the snapshot.")
+    candidate_hash = models.CharField(max_length=64, blank=True)
+    candidate_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="A change first seen then waits for a later check to confirm it."
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["source", "key"]
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="learned_block_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
 class SourceCheck(models.Model):
     """One check of a source: the monitor's log, kept for history and diagnosis."""
 
@@ -204,7 +238,8 @@ class SourceCheck(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     final_url = models.URLField(max_length=2048, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
-    changed = models.BooleanField(default=False, help_text="The main text differs from the last check.")
+    changed = models.BooleanField(default=False, help_text="A confirmed change of the main text.")
+    note = models.CharField(max_length=300, blank=True, help_text="What the comparison found.")
     health_after = models.CharField(max_length=12, choices=Health.choices)
     error = models.TextField(blank=True)
 
@@ -235,6 +270,12 @@ class Snapshot(models.Model):
         upload_to=snapshot_upload_to, blank=True, help_text="The raw body, gzip-compressed."
     )
     body_size = models.PositiveIntegerField(default=0, help_text="Size of the raw body before compression.")
+    seen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="An editor first opened it in a diff: retention keeps it.",
+    )
 
     class Meta:
         ordering = ["-taken_at", "-id"]

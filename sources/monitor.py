@@ -37,11 +37,12 @@ from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from sources import politeness
+from sources import politeness, volatility
 from sources.extract import Extraction, extract_bounded, sha256
 from sources.fetch import FetchResult, fetch
 from sources.interstitial import interstitial_reason
 from sources.models import Health, Outcome, Snapshot, Source, SourceCheck
+from sources.signals import snapshot_taken
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +238,10 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
         host = httpx.URL(source.url).host
     except httpx.InvalidURL:
         host = ""
+    # A change waiting for confirmation needs the text of this answer even if nothing moved.
+    confirming = volatility.has_candidates(source)
     with politeness.host_slot(host or "-", wait=politeness_wait):
-        conditional = bool(source.content_hash)
+        conditional = bool(source.content_hash) and not confirming
         result = fetch(
             source.url,
             etag=source.etag if conditional else "",
@@ -248,7 +251,7 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
     if result.outcome in (Outcome.OK, Outcome.REDIRECTED):
         raw_hash = sha256(result.body)
         # Extraction is the expensive part of a check: skip it when the bytes are identical.
-        if raw_hash != source.body_hash or not source.content_hash:
+        if raw_hash != source.body_hash or not source.content_hash or confirming:
             needs_names = not source.content_hash and not (source.title and source.publisher)
             result, extraction = read_answer(
                 result, with_metadata=needs_names, usual_length=usual_text_length(source)
@@ -345,28 +348,32 @@ def record_check(
     if not force:
         seen["queued_at__isnull"] = False
     before = source.health
-    changed = snapshot = False
+    assessment = None
     if result.succeeded:
         source.consecutive_failures = 0
         if extraction is not None:
-            snapshot = not source.content_hash or extraction.content_hash != source.content_hash
-            changed = bool(source.content_hash) and snapshot
+            assessment = volatility.assess(source, extraction.text, now=now)
             source.content_hash = extraction.content_hash
         if raw_hash is not None:
             source.body_hash = raw_hash
-        if changed:
+        if assessment and assessment.changed:
             source.content_changed_at = now
         if result.outcome == Outcome.NOT_MODIFIED:  # a 304 may repeat the validators, or not
             source.etag = result.etag or source.etag
             source.last_modified = result.last_modified or source.last_modified
         else:
             source.etag, source.last_modified = result.etag, result.last_modified
-        delay = healthy_interval(source, now)
+        delay = with_jitter(healthy_interval(source, now))
+        if assessment and assessment.pending:  # confirm soon, but not within seconds
+            min_age = timedelta(seconds=settings.SOURCE_CONFIRM_MIN_AGE)
+            delay = max(
+                with_jitter(timedelta(seconds=settings.SOURCE_CONFIRM_DELAY)), min_age + timedelta(seconds=1)
+            )
     elif result.outcome == Outcome.BLOCKED:
-        delay = healthy_interval(source, now)
+        delay = with_jitter(healthy_interval(source, now))
     else:
         source.consecutive_failures += 1
-        delay = failure_delay(source.consecutive_failures)
+        delay = with_jitter(failure_delay(source.consecutive_failures))
     source.health = next_health(
         outcome=result.outcome,
         status_code=result.status_code,
@@ -377,7 +384,7 @@ def record_check(
     if source.health != before:
         source.health_changed_at = now
     source.last_checked_at = source.updated_at = now
-    source.next_check_at = now + with_jitter(delay)
+    source.next_check_at = now + delay
     source.queued_at = source.check_started_at = None
     source.status_code = result.status_code
     if result.final_url:
@@ -386,8 +393,16 @@ def record_check(
     with transaction.atomic():
         if not Source.objects.filter(**seen).update(**{name: getattr(source, name) for name in CHECK_FIELDS}):
             return None  # another delivery of this check recorded it first
-        if snapshot and extraction is not None:
-            _take_snapshot(source, result, extraction, now)
+        if assessment is not None:
+            if assessment.first:  # a first text (new source, or its URL changed): nothing learned holds
+                source.learned_blocks.all().delete()
+            volatility.save(assessment)
+            if assessment.first or assessment.changed:
+                snapshot = _take_snapshot(source, result, extraction, now)
+                transaction.on_commit(
+                    lambda: snapshot_taken.send(Source, source_id=source.pk, snapshot_id=snapshot.pk),
+                    robust=True,
+                )
         return SourceCheck.objects.create(
             source=source,
             checked_at=now,
@@ -396,7 +411,8 @@ def record_check(
             status_code=result.status_code,
             final_url=result.final_url[:2048],
             content_hash=source.content_hash if result.succeeded else "",
-            changed=changed,
+            changed=bool(assessment and assessment.changed),
+            note=assessment.note if assessment else "",
             health_after=source.health,
             error=result.error,
         )

@@ -28,6 +28,7 @@ def _fetch_settings(settings, tmp_path):
     """No exemptions unless a test asks; fresh connection pool; snapshots in a temp folder."""
     settings.SOURCE_FETCH_ALLOWED_NETWORKS = []
     settings.SOURCE_FETCH_PER_HOST_PER_SECOND = 0  # politeness has its own tests
+    settings.SOURCE_CONFIRM_MIN_AGE = 0  # the next check confirms; test_volatility tests the wait
     settings.MEDIA_ROOT = str(tmp_path / "media")
     fetch.reset_transport()
     yield

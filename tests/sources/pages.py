@@ -67,3 +67,22 @@ def pdf_document(lines: list[str], *, produced: str = "20261201120000") -> bytes
         f"startxref\n{xref}\n%%EOF\n"
     ).encode()
     return out
+
+
+TEASERS = ("Markets fall on rate fears", "Storm warning for the coast", "Cup final tickets", "New rail line")
+
+
+def churning_page(paragraphs: list[str] = ARTICLE, *, tick: int) -> str:
+    """A news page whose article itself churns at every load: an 'Updated N minutes ago' line, a
+    rotating 'Read more' teaser between paragraphs and a share counter, all inside <article>."""
+    body = [
+        f"<p>Updated {tick * 7 + 3} minutes ago</p>",
+        f"<p>{paragraphs[0]}</p>",
+        f"<p>Read more: {TEASERS[tick % len(TEASERS)]} ({tick})</p>",
+        *(f"<p>{p}</p>" for p in paragraphs[1:]),
+        f"<p>This article has been shared {1000 + tick * 37:,} times.</p>",
+    ]
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Istanbul talks end without ceasefire | Example News</title></head><body>
+<nav><a href="/">Home</a></nav><main><article><h1>Istanbul talks end without ceasefire</h1>
+{"".join(body)}</article></main><footer>© Example News</footer></body></html>"""

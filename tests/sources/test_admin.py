@@ -28,6 +28,7 @@ def changed_source(page):
     monitor.check_source(source.pk, force=True)
     page["html"] = news_page([ARTICLE[0], ARTICLE[1].replace("drastically reduce", "scale back"), ARTICLE[2]])
     monitor.check_source(source.pk, force=True)
+    monitor.check_source(source.pk, force=True)  # the confirming check (issue 12)
     source.refresh_from_db()
     assert source.snapshots.count() == 2
     return source
@@ -89,6 +90,7 @@ def test_diff_escapes_the_page_text(editor_client, page):
     monitor.check_source(source.pk, force=True)
     page["html"] = news_page([*ARTICLE, "Attack &lt;script&gt;alert(1)&lt;/script&gt; here."])
     monitor.check_source(source.pk, force=True)
+    monitor.check_source(source.pk, force=True)  # the confirming check (issue 12)
     text = editor_client.get(reverse("admin:sources_source_diff", args=[source.pk])).content.decode()
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text

@@ -43,6 +43,7 @@ def evidence(page):
 def edit_paragraph(page, source):
     page["html"] = news_page([ARTICLE[0], ARTICLE[1].replace("drastically reduce", "scale back"), ARTICLE[2]])
     monitor.check_source(source.pk, force=True)
+    monitor.check_source(source.pk, force=True)  # the confirming check (issue 12)
 
 
 def listed(client, params) -> list[str]:

@@ -63,6 +63,9 @@ def test_an_edited_paragraph_is_a_change_that_stays_until_reviewed(page):
     source = new_source(page["url"])
     check(source)
     page["html"] = news_page([ARTICLE[0], ARTICLE[1].replace("drastically", "slightly"), ARTICLE[2]])
+    candidate = check(source)  # issue 12: a change alerts once a later check sees it again
+    assert (candidate.changed, source.health, source.snapshots.count()) == (False, Health.OK, 1)
+    assert "waiting for a confirming check" in candidate.note
     result = check(source)
     assert (result.changed, result.health_after, source.health) == (True, Health.CHANGED, Health.CHANGED)
     assert source.snapshots.count() == 2
