@@ -9,7 +9,7 @@ from django.utils import timezone
 from werkzeug import Request, Response
 
 from claims import workflow
-from claims.models import Citation, CitationRole, QuoteStatus, Rating
+from claims.models import Citation, CitationRole, QuoteStatus, Rating, Status
 from sources import monitor
 from sources.models import Health, Source
 from sources.quotes import locate_quote
@@ -22,7 +22,7 @@ QUOTE = "Moscow would “drastically reduce” military activity around Kyiv"
 
 
 def publish(statement: str, source: Source, *, quote: str = "") -> Citation:
-    claim = ClaimFactory(statement=statement)
+    claim = ClaimFactory(statement=statement, status=Status.REVIEW)
     citation = CitationFactory(claim=claim, source=source, role=CitationRole.SUPPORTS, quote=quote)
     workflow.record_verdict(claim, user=None, rating=Rating.TRUE, headline="True", reasoning="Yes.")
     workflow.publish_claim(claim, user=None)
