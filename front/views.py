@@ -10,11 +10,15 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse, translate_url
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from front import cache, labels, pages
 from front.feeds import LatestVerdictsFeed
 from front.sitemaps import SITEMAPS
+
+# OpenGraph wants language_TERRITORY.
+OPEN_GRAPH_LOCALES = {"en": "en_US", "uk": "uk_UA", "ru": "ru_RU"}
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -29,7 +33,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "feed_url": pages.absolute(reverse("front:feed")),
         "site_name": settings.FACTCHECK_PUBLISHER["name"],
         "ratings": labels.RATINGS,
-        "request_path": path,
+        "og_locale": OPEN_GRAPH_LOCALES.get(get_language(), get_language()),
     }
     return context | extra
 

@@ -119,6 +119,7 @@ def test_page_heads_carry_hreflang_alternates_feed_og_and_api_links(client: Clie
         in html
     )
     assert '<meta name="twitter:card" content="summary">' in html
+    assert '<meta property="og:locale" content="uk_UA">' in html
     assert (
         '<meta property="og:title" content="Неправда: Переговоры в Стамбуле провалились из-за Украины.">'
         in html
@@ -264,3 +265,18 @@ def test_a_claimant_only_in_drafts_has_no_page_even_with_a_published_namesake(cl
     publish_with_verdict(claim)
     assert client.get("/en/claimants/zebulon-other/").status_code == 200
     assert client.get(f"/en/claimants/{world.secret_claimant.slug}/").status_code == 404
+
+
+def test_hostile_addresses_are_404_or_empty_never_500(client: Client, world: World):
+    for path in (
+        "/en/claims/99999999999999999999999/",
+        "/en/claims/9223372036854775808/",
+        "/en/claimants/" + "a" * 5000 + "/",
+        "/en/topics/%00/",
+        "/sitemap-claims.xml?p=999999999999999999999",
+        "/sitemap-nope.xml",
+    ):
+        assert client.get(path).status_code == 404, path
+    for query in ("claimant=999999999999999999999", "topic=" + "9" * 30, "page=" + "9" * 30):
+        assert client.get(f"/en/search/?{query}").status_code in (200, 400), query
+    assert client.post(f"/en/claims/{world.published.pk}/").status_code == 405
