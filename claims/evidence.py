@@ -7,7 +7,7 @@ queue with the quote followed through the diff. Status is written with UPDATE, n
 the monitor's observation, not an editor's edit, and does not belong in the citation's history.
 """
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from claims.models import Citation, QuoteStatus
@@ -49,6 +49,16 @@ def check_new_quotes(citations: list[Citation]) -> None:
         latest = Snapshot.objects.filter(source_id=citation.source_id).only("text").first()
         if latest is not None:
             check_quote(citation, latest)
+
+
+def cited_snapshot_ids() -> set[int]:
+    """Snapshots citations rely on, for sources' retention: the one each quote was last found in,
+    and the last one kept before each citation was made (what the source said as cited)."""
+    before = Snapshot.objects.filter(source=OuterRef("source"), taken_at__lte=OuterRef("created_at"))
+    rows = Citation.objects.annotate(
+        as_cited=Subquery(before.order_by("-taken_at", "-pk").values("pk")[:1])
+    ).values_list("quote_found_in", "as_cited")
+    return {pk for pair in rows.iterator(chunk_size=2000) for pk in pair if pk}
 
 
 def on_snapshot_taken(sender, *, source_id: int, snapshot_id: int, **kwargs) -> None:

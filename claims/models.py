@@ -374,3 +374,23 @@ class ChangeProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Change to “{self.claim}” proposed {self.proposed_at:%Y-%m-%d %H:%M}"
+
+
+class AlertDigest(models.Model):
+    """One period of the editors' digest (claims/alerts.py): claimed by inserting its row, so a
+    period is sent at most once however many beat runs or workers try."""
+
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    items = models.PositiveIntegerField(
+        default=0, help_text="What needed attention; 0 means nothing was sent."
+    )
+    emailed = models.PositiveIntegerField(default=0, help_text="Editors the email was addressed to.")
+    webhook_status = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-period_end"]
+
+    def __str__(self) -> str:
+        return f"Digest {self.period_start:%Y-%m-%d %H:%M} – {self.period_end:%Y-%m-%d %H:%M}: {self.items} item(s)"

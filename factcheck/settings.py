@@ -215,6 +215,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_IMPORTS = ["factcheck.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "factcheck.heartbeat", "schedule": 60.0, "options": {"expires": 50}},
+    # Hourly; each run sends the digest only when a new period (ALERT_DIGEST_PERIOD) has begun.
+    "attention-digest": {"task": "claims.tasks.send_attention_digest", "schedule": 3600.0},
 }
 # Beat writes each entry's last run to the database right away, so operators see it.
 CELERY_BEAT_SYNC_EVERY = 1
@@ -238,11 +240,33 @@ SOURCE_FETCH_PER_HOST_CONCURRENCY = env.int("SOURCE_FETCH_PER_HOST_CONCURRENCY",
 SOURCE_FETCH_PER_HOST_PER_SECOND = env.int("SOURCE_FETCH_PER_HOST_PER_SECOND", default=1)
 SOURCE_CHECK_INTERVAL = env.int("SOURCE_CHECK_INTERVAL", default=24 * 3600)
 SOURCE_BROKEN_AFTER_FAILURES = env.int("SOURCE_BROKEN_AFTER_FAILURES", default=5)
+# Editors are told (claims/alerts.py): a digest of what needs attention once per period, by email
+# to the Editors group and, when set, as a signed JSON POST to a newsroom chat webhook.
+ALERT_DIGEST_PERIOD = env.int("ALERT_DIGEST_PERIOD", default=24 * 3600)
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+ALERT_WEBHOOK_SECRET = env.str("ALERT_WEBHOOK_SECRET", default="")
+if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL: receivers check the signature."
+    )
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck <factcheck@localhost>")
 # A changed place in a source's text alerts only once a later check sees it again
 # (sources/volatility.py): that check comes SOURCE_CONFIRM_DELAY seconds after the first, and a
 # check less than SOURCE_CONFIRM_MIN_AGE seconds after it confirms nothing.
 SOURCE_CONFIRM_DELAY = env.int("SOURCE_CONFIRM_DELAY", default=600)
 SOURCE_CONFIRM_MIN_AGE = env.int("SOURCE_CONFIRM_MIN_AGE", default=300)
+# Retention (sources/retention.py, `manage.py prune_monitor`): routine checks are thinned after
+# this many days, unused snapshots removed; SOURCE_RETENTION_KEEP lists functions returning the
+# ids of snapshots other apps rely on (claims: the snapshot each citation was made against).
+SOURCE_CHECK_RETENTION_DAYS = env.int("SOURCE_CHECK_RETENTION_DAYS", default=90)
+SOURCE_SNAPSHOT_RETENTION_DAYS = env.int("SOURCE_SNAPSHOT_RETENTION_DAYS", default=365)
+SOURCE_RETENTION_KEEP = ["claims.evidence.cited_snapshot_ids"]
 # Text extraction bounds (sources/extract.py): a size cap, and for bodies over the in-process
 # size a child process with a time and an address-space limit; HTML over the linear size is read
 # paragraph by paragraph instead of by trafilatura.
