@@ -20,6 +20,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from claims import proposals, workflow
+from claims.admin_reviews import external_reviews_summary
 from claims.evidence import MISSING_QUOTE, check_new_quotes
 from claims.models import (
     EVIDENCE_ROLES,
@@ -352,6 +353,7 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
         "created_at",
         "updated_at",
         "evidence_changes",
+        "also_checked_by",
     ]
     form = ClaimForm
     change_form_template = "admin/claims/claim/change_form_workflow.html"
@@ -372,6 +374,7 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
             },
         ),
         ("Evidence that broke or changed", {"fields": ["evidence_changes"]}),
+        ("Also checked by other publishers (their words, not our verdict)", {"fields": ["also_checked_by"]}),
         (
             "Workflow",
             {
@@ -452,6 +455,10 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
             '<a href="{}" style="color:#b3261e;font-weight:bold">needs attention</a>',
             reverse("admin:claims_claim_change", args=[obj.pk]),
         )
+
+    @admin.display(description="Their reviews")
+    def also_checked_by(self, obj: Claim) -> str:
+        return external_reviews_summary(obj)
 
     @admin.display(description="What changed")
     def evidence_changes(self, obj: Claim) -> str:

@@ -7,7 +7,16 @@ EDITORS = "Editors"
 FACT_CHECKERS = "Fact-checkers"
 
 EDITORIAL_MODELS = {
-    "claims": ["claim", "claimant", "verdict", "citation", "topic", "changeproposal"],
+    "claims": [
+        "claim",
+        "claimant",
+        "verdict",
+        "citation",
+        "topic",
+        "changeproposal",
+        "externalreview",
+        "ratinglabel",
+    ],
     "sources": ["source", "snapshot", "sourcecheck"],
 }
 

@@ -7,6 +7,7 @@ enforces the rules; the database enforces the invariants that must never be fals
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -394,3 +395,105 @@ class AlertDigest(models.Model):
 
     def __str__(self) -> str:
         return f"Digest {self.period_start:%Y-%m-%d %H:%M} – {self.period_end:%Y-%m-%d %H:%M}: {self.items} item(s)"
+
+
+UNRATED = "unrated"
+EXTERNAL_RATING_CHOICES = [*Rating.choices, (UNRATED, "Unrated (their words kept, no verdict on our scale)")]
+
+
+class RatingLabel(models.Model):
+    """One rating text other fact-checkers use, and where it sits on our scale.
+
+    Data, not code, so editors extend it in the admin when a publisher uses a new label;
+    `key` is the label as matched (see claims/ratings.py), so "False." and "FALSE" are one row.
+    """
+
+    label = models.CharField(max_length=200, help_text="The rating text as fact-checkers write it.")
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    rating = models.CharField(
+        max_length=16,
+        choices=EXTERNAL_RATING_CHOICES,
+        help_text="Where this label sits on our scale; 'unrated' when it is no verdict on truth.",
+    )
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, informative only.")
+    note = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.get_rating_display()}"
+
+    def clean(self) -> None:
+        from claims.ratings import rating_key  # ratings.py reads this model
+
+        self.key = rating_key(self.label)
+        if not self.key:
+            raise ValidationError({"label": "A label needs at least one letter or digit."})
+        if RatingLabel.objects.filter(key=self.key).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"label": f"The vocabulary already has this label (matched as {self.key!r})."}
+            )
+
+
+class LinkedBy(models.TextChoices):
+    NOBODY = "", "Not linked"
+    IMPORT = "import", "Import (same claim text)"
+    EDITOR = "editor", "An editor"
+
+
+class ExternalReview(models.Model):
+    """Another publisher's ClaimReview, kept as they published it: never a verdict of ours.
+
+    Identity is `identity` (the record's @id, or publisher + review URL + claim text), so one
+    article that checks three claims is three records, and re-importing changes nothing.
+    Imported fields are written only by claims/importer.py; editors own `claim` once they
+    touch it (`linked_by = editor`), and no import overrides that.
+    """
+
+    identity = models.CharField(max_length=64, unique=True, editable=False)
+    at_id = models.CharField("@id", max_length=2048, blank=True)
+    url = models.URLField("review URL", max_length=2048)
+    author_name = models.TextField("publisher", blank=True)
+    author_url = models.CharField("publisher URL", max_length=2048, blank=True)
+    author_same_as = models.JSONField("publisher sameAs", default=list, blank=True)
+    date_published = models.DateField(null=True, blank=True)
+    date_published_text = models.CharField("date as written", max_length=100, blank=True)
+    rating_text = models.TextField("rating as written", blank=True)
+    rating_value = models.CharField(max_length=40, blank=True)
+    best_rating = models.CharField(max_length=40, blank=True)
+    worst_rating = models.CharField(max_length=40, blank=True)
+    rating = models.CharField(
+        "normalised rating", max_length=16, choices=EXTERNAL_RATING_CHOICES, default=UNRATED, db_index=True
+    )
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag as given.")
+    claim_text = models.TextField("claim as they wrote it", blank=True)
+    claim_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    claimant_name = models.TextField(blank=True)
+    claimant_url = models.CharField(max_length=2048, blank=True)
+    claimant_same_as = models.JSONField(default=list, blank=True)
+    claim_date = models.DateField(null=True, blank=True)
+    claim_date_text = models.CharField("claim date as written", max_length=100, blank=True)
+    appearances = models.JSONField(default=list, blank=True, help_text="Where the claim appeared (URLs).")
+    headline = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    claim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="external_reviews",
+        help_text="Our claim this review is about.",
+    )
+    linked_by = models.CharField(max_length=8, choices=LinkedBy.choices, blank=True, editable=False)
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-date_published", "-id"]
+        indexes = [models.Index(fields=["claim", "-date_published"], name="extreview_claim_date_idx")]
+
+    def __str__(self) -> str:
+        who = self.author_name or self.url.split("/")[2]
+        return f"{who}: {self.rating_text or self.get_rating_display()}"

@@ -9,7 +9,7 @@ export all start from these functions, so a rule changes in one place.
 
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from claims.models import Citation, Claim, Claimant, Status, Topic, Verdict
+from claims.models import Citation, Claim, Claimant, ExternalReview, Status, Topic, Verdict
 from sources.models import Snapshot, Source
 
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
@@ -94,3 +94,8 @@ def public_claim_detail() -> QuerySet[Claim]:
             ),
         )
     )
+
+
+def public_external_reviews() -> QuerySet[ExternalReview]:
+    """Other publishers' reviews of our public claims: shown as theirs, never as our verdicts."""
+    return ExternalReview.objects.filter(claim__in=public_claims())

@@ -36,6 +36,10 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?![0-9])")
+# "https//host", "http:/host", "https:host": a mistyped scheme, not a host named "https".
+SCHEME_TYPO = re.compile(r"^https?(?::/?(?!/)|//)", re.IGNORECASE)
+# Names that resolve without a dot; every other host needs one ("facebook" is a word, not a site).
+DOTLESS_HOSTS = frozenset({"localhost"})
 
 
 class InvalidURL(ValueError):
@@ -47,6 +51,8 @@ def normalize_url(url: str) -> str:
     text = (url or "").strip()
     if not text:
         raise InvalidURL("The URL is empty.")
+    if SCHEME_TYPO.match(text) and "://" not in text[:8]:
+        raise InvalidURL("The scheme is mistyped: write https:// (colon and two slashes).")
     if "://" not in text and not text.startswith("//"):
         if OTHER_SCHEME.match(text):  # mailto:, javascript:, data:, ... (not host:port)
             raise InvalidURL(f"Only http and https URLs can be sources, not {text.split(':')[0]!r}.")
@@ -65,10 +71,14 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise InvalidURL("The URL has no host.")
+    if any(char.isspace() for char in host):
+        raise InvalidURL(f"The host {host!r} contains spaces; is this a URL at all?")
     try:
         host = host.encode("idna").decode("ascii").lower() if not _is_ipv6(host) else host
     except UnicodeError as exc:
         raise InvalidURL(f"The host name {host!r} is not valid.") from exc
+    if "." not in host and not _is_ipv6(host) and host not in DOTLESS_HOSTS:
+        raise InvalidURL(f"The host {host!r} is not a domain name (no dot) nor an IP address.")
     netloc = f"[{host}]" if _is_ipv6(host) else host
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"

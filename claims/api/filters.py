@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from claims import search, selectors
-from claims.models import Claim, Language, Rating
+from claims.models import Claim, ExternalReview, Language, Rating
 from sources.models import Health, Source
 
 ORDERINGS = {
@@ -163,3 +163,13 @@ class SourceFilter(filters.FilterSet):
     class Meta:
         model = Source
         fields = ["health"]
+
+
+class ExternalReviewFilter(filters.FilterSet):
+    claim = filters.NumberFilter(
+        field_name="claim_id", help_text="Only reviews of this claim of ours (its id)."
+    )
+
+    class Meta:
+        model = ExternalReview
+        fields = ["claim"]

@@ -20,6 +20,7 @@ from claims import selectors
 from claims.models import (
     APPEARANCE_ROLES,
     EVIDENCE_ROLES,
+    EXTERNAL_RATING_CHOICES,
     Citation,
     CitationRole,
     Claim,
@@ -326,6 +327,27 @@ def with_api_urls(rows: Iterable[dict[str, Any]], *, base_url: str) -> list[dict
 
 CLAIMANT_FIELDS = ("id", "slug", "name", "kind", "country", "wikidata_id", "description", "claim_count")
 TOPIC_FIELDS = ("id", "slug", "name", "description", "claim_count")
+EXTERNAL_REVIEW_FIELDS = (
+    "id",
+    "claim_id",
+    "url",
+    "author_name",
+    "author_url",
+    "date_published",
+    "date_published_text",
+    "rating_text",
+    "rating",
+    "rating_value",
+    "best_rating",
+    "worst_rating",
+    "language",
+    "claim_text",
+    "claimant_name",
+    "claim_date",
+    "appearances",
+    "headline",
+    "body",
+)
 SOURCE_FIELDS = (
     "id",
     "url",
@@ -498,3 +520,28 @@ class SourceSerializer(serializers.Serializer):
     health = serializers.ChoiceField(choices=Health.choices)
     last_checked_at = serializers.DateTimeField(allow_null=True)
     latest_snapshot_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExternalReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    api_url = serializers.URLField()
+    claim_id = serializers.IntegerField(help_text="Our claim that this other publisher's review is about.")
+    url = serializers.URLField(help_text="Their review (not ours).")
+    author_name = serializers.CharField(allow_blank=True, help_text="The publisher of the review.")
+    author_url = serializers.CharField(allow_blank=True)
+    date_published = serializers.DateField(allow_null=True)
+    date_published_text = serializers.CharField(allow_blank=True, help_text="The date as they wrote it.")
+    rating_text = serializers.CharField(allow_blank=True, help_text="Their rating, in their words.")
+    rating = serializers.ChoiceField(
+        choices=EXTERNAL_RATING_CHOICES, help_text="Where their words sit on our scale, or 'unrated'."
+    )
+    rating_value = serializers.CharField(allow_blank=True)
+    best_rating = serializers.CharField(allow_blank=True)
+    worst_rating = serializers.CharField(allow_blank=True)
+    language = serializers.CharField(allow_blank=True, help_text="BCP 47 tag as given.")
+    claim_text = serializers.CharField(allow_blank=True, help_text="The claim as they wrote it.")
+    claimant_name = serializers.CharField(allow_blank=True)
+    claim_date = serializers.DateField(allow_null=True)
+    appearances = serializers.ListField(child=serializers.URLField())
+    headline = serializers.CharField(allow_blank=True)
+    body = serializers.CharField(allow_blank=True)

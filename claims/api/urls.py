@@ -13,6 +13,7 @@ router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("claimants", views.ClaimantViewSet, basename="claimant")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("topics", views.TopicViewSet, basename="topic")
+router.register("reviews", views.ExternalReviewViewSet, basename="review")
 
 urlpatterns = [
     path("", views.APIRootView.as_view(), name="root"),

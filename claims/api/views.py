@@ -31,7 +31,14 @@ from rest_framework.views import APIView
 from claims import claimreview, selectors
 from claims.api import examples
 from claims.api import serializers as shapes
-from claims.api.filters import ORDERINGS, ClaimFilter, SourceFilter, claim_ordering_name, default_status
+from claims.api.filters import (
+    ORDERINGS,
+    ClaimFilter,
+    ExternalReviewFilter,
+    SourceFilter,
+    claim_ordering_name,
+    default_status,
+)
 from claims.api.pagination import KeysetCursorPagination
 from claims.models import Status
 from factcheck.clientip import client_address
@@ -316,6 +323,35 @@ class SourceViewSet(PublicViewSet):
         return selectors.public_sources()
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Other publishers' reviews of our claims",
+        description=(
+            "ClaimReviews by other fact-checkers (imported or linked by our editors) about our "
+            "public claims, newest first: their publisher, their URL, their rating in their words "
+            "and where it sits on our scale. These are not our verdicts; `/api/v1/claims/` lists "
+            "only our own. Filter by `claim` (our claim's id)."
+        ),
+        responses={200: shapes.ExternalReviewSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One review by another publisher",
+        parameters=[
+            OpenApiParameter("lookup", OpenApiTypes.STR, OpenApiParameter.PATH, description="The numeric id.")
+        ],
+        responses={200: shapes.ExternalReviewSerializer, **DETAIL_ERRORS},
+    ),
+)
+class ExternalReviewViewSet(PublicViewSet):
+    basename = "review"
+    filterset_class = ExternalReviewFilter
+    list_fields = shapes.EXTERNAL_REVIEW_FIELDS
+    slug_lookup = False
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.public_external_reviews()
+
+
 class APIRootView(APIView):
     """Entry point: links to every collection, the OpenAPI schema and its documentation."""
 
@@ -323,6 +359,9 @@ class APIRootView(APIView):
 
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
-        links = {name + "s": reverse(f"api:{name}-list") for name in ("claim", "claimant", "source", "topic")}
+        links = {
+            name + "s": reverse(f"api:{name}-list")
+            for name in ("claim", "claimant", "source", "topic", "review")
+        }
         links |= {"schema": reverse("api:schema"), "docs": reverse("api:docs")}
         return Response({key: request.build_absolute_uri(url) for key, url in links.items()})

@@ -16,7 +16,7 @@ def results(response) -> list[dict]:
 
 def test_root_lists_every_collection_and_the_docs(client, world):
     body = client.get("/api/v1/").json()
-    assert set(body) == {"claims", "claimants", "sources", "topics", "schema", "docs"}
+    assert set(body) == {"claims", "claimants", "sources", "topics", "reviews", "schema", "docs"}
     for url in body.values():
         assert client.get(url.replace("http://localhost", "")).status_code == 200
 

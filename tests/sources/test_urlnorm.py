@@ -61,3 +61,37 @@ def test_model_validation_reports_a_bad_url():
     with pytest.raises(ValidationError) as excinfo:
         source.full_clean()
     assert "Only http and https" in str(excinfo.value.message_dict["url"])
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("Facebook", "not a domain name"),
+        ("https://facebook/", "not a domain name"),
+        ("not a url", "contains spaces"),
+        ("https://exa mple.org/", "contains spaces"),
+        ("https//example.org/page", "scheme is mistyped"),
+        ("https:www.aosfatos.org", "scheme is mistyped"),
+        ("http:/example.org", "scheme is mistyped"),
+    ],
+)
+def test_free_text_and_typos_are_not_urls(url, reason):
+    with pytest.raises(InvalidURL, match=reason):
+        normalize_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/x", "http://[::1]/x", "http://localhost/", "https://example.org/a b"]
+)
+def test_ip_literals_localhost_and_spaces_in_paths_stay_allowed(url):
+    assert normalize_url(url).startswith("http")
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_why_a_url_is_refused(admin_client):
+    response = admin_client.post(
+        "/admin/sources/source/add/", {"url": "https//example.org/x", "kind": "web_page"}
+    )
+    assert response.status_code == 200
+    assert "The scheme is mistyped" in response.content.decode()
+    assert not Source.objects.exists()
