@@ -156,6 +156,17 @@ def enqueue_checks(source_ids: list[int]) -> None:
             return
 
 
+def due_sources(now: datetime) -> QuerySet[Source]:
+    """Sources the dispatcher would claim now: never checked, or due (queued ones are leased)."""
+    return Source.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+
+
+def make_all_due() -> int:
+    """Every source not already queued becomes due now (an operator's "recheck everything"); the
+    dispatcher sends them as it sends any due source. Returns how many were made due."""
+    return Source.objects.filter(queued_at__isnull=True).update(next_check_at=timezone.now())
+
+
 def claim_due_sources(*, limit: int, now: datetime) -> list[int]:
     """Mark up to `limit` due sources queued and return their ids (call inside a transaction).
 

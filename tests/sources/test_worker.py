@@ -13,6 +13,7 @@ import time
 
 import pytest
 import redis
+from django.db import connection
 from werkzeug import Request, Response
 
 from sources.models import Health, Outcome, Source, SourceCheck
@@ -109,3 +110,37 @@ def test_a_worker_killed_mid_check_loses_nothing(subprocess_env, private_redis, 
     source.refresh_from_db()
     assert (source.queued_at, source.snapshots.count()) == (None, 1)
     assert "WorkerLostError" in worker.output() or "SIGKILL" in worker.output()
+
+
+def worker_sessions() -> set[tuple[int, object]]:
+    """The PostgreSQL sessions the worker holds (it connects as application_name "test-worker")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE application_name = 'test-worker'"
+        )
+        return set(cursor.fetchall())
+
+
+def test_the_worker_keeps_its_database_session_and_rechecks_all_on_demand(
+    subprocess_env, private_redis, start_worker, server
+):
+    """Bulk-created sources reach the worker through the dispatcher; `check_sources --all --enqueue`
+    sends them all again through the same path; every check reuses one PostgreSQL session."""
+    server.expect_request("/page").respond_with_data(news_page(), content_type="text/html")
+    Source.objects.bulk_create(Source(url=server.url_for("/page") + f"?n={i}") for i in range(10))
+    start_worker(SOURCE_FETCH_ALLOWED_PORTS=str(server.port), PGAPPNAME="test-worker")
+    django_run("from sources.monitor import dispatch_due_checks\ndispatch_due_checks()", subprocess_env)
+    wait_for(lambda: SourceCheck.objects.count() == 10, 60, "the first checks")
+    first = worker_sessions()
+    assert len(first) == 1  # still open after its last task
+
+    command = (
+        "from django.core.management import call_command\ncall_command('check_sources', '--all', '--enqueue')"
+    )
+    assert "Made 10 source(s) due. Dispatched 10 check(s) to the workers." in django_run(
+        command, subprocess_env
+    )
+    wait_for(lambda: SourceCheck.objects.count() == 20, 60, "the rechecks")
+    assert worker_sessions() == first  # the same backend, started before these ten checks
+    assert len(server.log) == 20
+    assert not Source.objects.filter(queued_at__isnull=False).exists()

@@ -1,4 +1,5 @@
-"""Check sources now, in this process, with a progress bar and a summary."""
+"""Check sources now, in this process, with a progress bar and a summary; or, with --enqueue,
+through the production path (dispatcher, broker, workers)."""
 
 from collections import Counter
 from collections.abc import Iterator
@@ -25,8 +26,16 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true", help="Every source.")
         which.add_argument("--id", type=int, action="append", metavar="N", help="This source (repeatable).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Do not check here: make the sources due and hand them to the dispatcher and the workers.",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["enqueue"]:
+            self._enqueue(options)
+            return
         if options["id"]:
             missing = set(options["id"]) - set(
                 Source.objects.filter(pk__in=options["id"]).values_list("pk", flat=True)
@@ -37,10 +46,7 @@ class Command(BaseCommand):
         elif options["all"]:
             total, ids = Source.objects.count(), self._all_ids()
         else:
-            due = Source.objects.filter(next_check_at__isnull=True) | Source.objects.filter(
-                next_check_at__lte=timezone.now()
-            )
-            total, ids = due.count(), self._claim_due()
+            total, ids = monitor.due_sources(timezone.now()).count(), self._claim_due()
         outcomes: Counter[str] = Counter()
         busy = 0
         bar = tqdm(total=total, unit="source", disable=options["no_progress"])
@@ -63,6 +69,27 @@ class Command(BaseCommand):
             )
         health = Source.objects.order_by("health").values_list("health").annotate(n=Count("pk"))
         self.stdout.write("Health now: " + ", ".join(f"{h} {n}" for h, n in health))
+
+    def _enqueue(self, options: dict) -> None:
+        """Recheck through the workers, as changedetection.io's recheck_all does: the sources become
+        due now and the dispatcher sends them (the rest on its next runs if the queue is full)."""
+        if options["id"]:
+            missing = set(options["id"]) - set(
+                Source.objects.filter(pk__in=options["id"]).values_list("pk", flat=True)
+            )
+            if missing:
+                raise CommandError(f"No source with id {', '.join(map(str, sorted(missing)))}.")
+            count = monitor.request_checks(options["id"])
+            self.stdout.write(f"Queued {count} source(s).")
+            return
+        made_due = monitor.make_all_due() if options["all"] else 0
+        dispatched = monitor.dispatch_due_checks()
+        waiting = monitor.due_sources(timezone.now()).count()
+        self.stdout.write(
+            (f"Made {made_due} source(s) due. " if options["all"] else "")
+            + f"Dispatched {dispatched} check(s) to the workers"
+            + (f"; {waiting} more are sent as the fetch queue drains (every minute)." if waiting else ".")
+        )
 
     def _all_ids(self) -> Iterator[int]:
         return Source.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
