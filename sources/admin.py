@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from factcheck.admin_guards import ReadOnlyHistoryAdmin, StaleFormGuard, changed_fields_only
 from sources import monitor, volatility
 from sources.blocks import differing_places
 from sources.diff import side_by_side
@@ -77,8 +78,27 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SourceForm(StaleFormGuard):
+    # What editors control; the monitor's fields change on every check and are never written
+    # back by this form (it saves only the fields it changed).
+    version_fields = (
+        "url",
+        "title",
+        "publisher",
+        "kind",
+        "language",
+        "published_on",
+        "check_interval",
+        "change_reviewed_at",
+    )
+
+    class Meta:
+        model = Source
+        fields = "__all__"
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "__str__",
         "publisher",
@@ -92,6 +112,7 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["url", "title", "publisher"]
     date_hierarchy = "created_at"
     actions = ["check_now", "mark_changes_reviewed"]
+    form = SourceForm
     readonly_fields = [
         "health",
         "health_changed_at",
@@ -114,7 +135,10 @@ class SourceAdmin(admin.ModelAdmin):
         "snapshot_list",
     ]
     fieldsets = [
-        (None, {"fields": ["url", "title", "publisher", "kind", "language", "published_on"]}),
+        (
+            None,
+            {"fields": ["url", "title", "publisher", "kind", "language", "published_on", "loaded_version"]},
+        ),
         (
             "Monitoring",
             {
@@ -238,9 +262,15 @@ class SourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
         url_changed = change and "url" in form.changed_data
+        if not change:
+            return super().save_model(request, obj, form, change)
+        fields = changed_fields_only(obj, form.changed_data)
         if url_changed:
+            before = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
             monitor.forget_url_state(obj)
-        super().save_model(request, obj, form, change)
+            fields += [name for name, value in before.items() if getattr(obj, name) != value]
+        obj._history_user = request.user
+        obj.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
         if url_changed:  # new sources are checked by the post_save receiver
             transaction.on_commit(partial(monitor.request_checks, [obj.pk]), robust=True)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from sources.urlnorm import InvalidURL, normalize_url
 
@@ -82,6 +83,27 @@ def default_check_interval() -> timedelta:
     return timedelta(seconds=settings.SOURCE_CHECK_INTERVAL)
 
 
+# Fields the monitor writes on its own; not kept in a source's history.
+MONITOR_FIELDS = [
+    "updated_at",
+    "health",
+    "health_changed_at",
+    "last_checked_at",
+    "next_check_at",
+    "consecutive_failures",
+    "content_hash",
+    "body_hash",
+    "content_changed_at",
+    "queued_at",
+    "final_url",
+    "status_code",
+    "etag",
+    "last_modified",
+    "last_error",
+    "check_started_at",
+]
+
+
 class Source(models.Model):
     url = NormalizedURLField(
         "URL", unique=True, help_text="Paste any spelling; it is stored in canonical form."
@@ -137,6 +159,9 @@ class Source(models.Model):
     etag = models.CharField(max_length=512, blank=True, editable=False)
     last_modified = models.CharField(max_length=64, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    # Who changed what an editor controls (the URL behind a verdict above all), and who marked
+    # changes as reviewed; the monitor's own bookkeeping would only bury that.
+    history = HistoricalRecords(excluded_fields=MONITOR_FIELDS)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -355,7 +355,15 @@ def record_check(
     check exactly one records it, without a row lock held across the network call.
     """
     now = timezone.now()
-    seen = {"pk": source.pk, "last_checked_at": source.last_checked_at}
+    # Also guarded: the URL (an edit mid-check must not inherit the old URL's hash, ETag and
+    # final URL) and the review mark (marking changes reviewed mid-check must not be undone).
+    # On a mismatch nothing is written; the source stays queued and is checked again.
+    seen = {
+        "pk": source.pk,
+        "last_checked_at": source.last_checked_at,
+        "url": source.url,
+        "change_reviewed_at": source.change_reviewed_at,
+    }
     if not force:
         seen["queued_at__isnull"] = False
     before = source.health

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sources import monitor
 from sources.models import Health, Source
+from tests.claims.adminforms import change_form_data
 from tests.sources.pages import ARTICLE, news_page
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +134,10 @@ def test_editing_the_url_forgets_the_old_state_and_checks_again(
         "next_check_at_0": "",
         "next_check_at_1": "",
     }
+    url = reverse("admin:sources_source_change", args=[changed_source.pk])
+    data["loaded_version"] = change_form_data(editor_client, url)["loaded_version"]  # as the page sent it
     with django_capture_on_commit_callbacks(execute=True):
-        response = editor_client.post(reverse("admin:sources_source_change", args=[changed_source.pk]), data)
+        response = editor_client.post(url, data)
     assert response.status_code == 302, response.context["errors"] if response.context else response
     changed_source.refresh_from_db()
     assert changed_source.url == allow_server.url_for("/moved")
