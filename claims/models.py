@@ -127,10 +127,14 @@ class Claim(models.Model):
     correction_note = models.TextField(
         blank=True, editable=False, help_text="What was corrected; shown with the retraction it answers."
     )
+    # The PostgreSQL transaction that last changed what the public sees of this claim (the row,
+    # its verdicts, citations, topics, claimant or cited sources); written only by triggers and
+    # read by the sync feed (claims/sync.py). Empty on SQLite.
+    change_xid = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
     # Statement, context and the published verdict's text, weighted A/B/C, stemmed in the
     # claim's language. Written only by a PostgreSQL trigger (see claims/search.py).
     search_vector = SearchVectorField(null=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector", "change_xid"])
 
     class Meta:
         ordering = ["-claimed_on", "-id"]

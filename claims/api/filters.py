@@ -11,8 +11,9 @@ from typing import Any
 import django_filters as filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from rest_framework import exceptions
 
-from claims import search, selectors
+from claims import search, selectors, sync
 from claims.models import Claim, ExternalReview, Language, Rating
 from sources.models import Health, Source
 
@@ -91,6 +92,17 @@ class ClaimFilter(filters.FilterSet):
         lookup_expr="gte",
         help_text="Changed at or after this ISO 8601 time: for incremental sync (includes retractions).",
     )
+    since = filters.NumberFilter(
+        method="filter_since",
+        min_value=0,
+        max_value=2**63 - 1,
+        decimal_places=0,
+        help_text=(
+            "Change feed: claims whose public view changed after the `X-Sync-Token` of your "
+            "previous run (start with 0). Never misses a late commit; includes retractions. "
+            "PostgreSQL only."
+        ),
+    )
     search = TextFilter(
         method="filter_search",
         max_length=search.MAX_QUERY_LENGTH,
@@ -110,7 +122,8 @@ class ClaimFilter(filters.FilterSet):
     @property
     def qs(self) -> QuerySet[Claim]:
         data = self.form.cleaned_data
-        return default_status(super().qs, status=data.get("status"), syncing=bool(data.get("updated_since")))
+        syncing = bool(data.get("updated_since")) or data.get("since") is not None
+        return default_status(super().qs, status=data.get("status"), syncing=syncing)
 
     def is_valid(self) -> bool:
         """Also refuses `ordering=relevance` without a search term."""
@@ -135,6 +148,13 @@ class ClaimFilter(filters.FilterSet):
 
     def filter_status(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return queryset.filter(status=value)
+
+    def filter_since(self, queryset: QuerySet[Claim], name: str, value: Any) -> QuerySet[Claim]:
+        if not sync.available():
+            raise exceptions.ValidationError(
+                {"since": ["The change feed needs PostgreSQL; use `updated_since`."]}
+            )
+        return sync.changed_since(queryset, int(value))
 
     def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return search.search_claims(queryset, value) if value.strip() else queryset

@@ -26,9 +26,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from claims import claimreview, selectors
+from claims import claimreview, selectors, sync
 from claims.api import examples
 from claims.api import serializers as shapes
 from claims.api.filters import (
@@ -169,8 +170,26 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
             "Published claims, newest claim first. Retracted claims appear only with "
             "`status=retracted`, or with `updated_since` (so syncing clients learn of "
             "retractions). Drafts and claims in review never appear. Pages are keyset cursors: "
-            "follow `next` until it is null."
+            "follow `next` until it is null.\n\n"
+            "**Syncing** (PostgreSQL): request `since=0`, follow `next` to the end, keep the "
+            "`X-Sync-Token` response header (the same on every page of a run); next time request "
+            "`since=<token>`. You get every claim whose public view changed in a transaction that "
+            "had not committed when the token was taken, whatever its timestamps: edits, new "
+            "verdicts, retractions and corrections (`status` says which), citations, topics, the "
+            "claimant, and cited sources' URL, title, publisher, kind, language, date and health. "
+            "Some rows come again (overlap): apply them by `id`, they are idempotent. Claims never "
+            "leave the public record (a retraction is a status), so there are no deletions to sync. "
+            "`updated_since` still works but can miss a row whose transaction committed late; "
+            "if you use it, resume a few minutes before the newest `updated_at` you saw."
         ),
+        parameters=[
+            OpenApiParameter(
+                "sync_token",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description="Set by the next/previous links of a `since` run; do not set it yourself.",
+            )
+        ],
         responses={200: shapes.ClaimListSerializer(many=True), **ERRORS},
         examples=[examples.CLAIM_LIST_ITEM],
     ),
@@ -215,10 +234,28 @@ class ClaimViewSet(PublicViewSet):
         return super().filter_queryset(queryset)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        token = self.sync_token() if "since" in request.query_params else None  # before reading
         queryset = self.filter_queryset(self.get_queryset())  # validates `ordering` among the rest
         keys = self.paginate_queryset(queryset.values("id", self.get_ordering()[0].lstrip("-")))
         items = shapes.claim_list_items(shapes.page_rows(keys), base_url=self.base_url("claim"))
-        return self.get_paginated_response(items)
+        response = self.get_paginated_response(items)
+        if token is not None:
+            # Every page of one run carries the token its first page took, so whichever page's
+            # header a client keeps, its next run starts early enough.
+            response["X-Sync-Token"] = str(token)
+            for link in ("next", "previous"):
+                if response.data.get(link):
+                    response.data[link] = replace_query_param(response.data[link], "sync_token", token)
+        return response
+
+    def sync_token(self) -> int | None:
+        """The `sync_token` a next/previous link carried, else a new one (None off PostgreSQL)."""
+        carried = self.request.query_params.get("sync_token")
+        if carried is not None:
+            if not (carried.isascii() and carried.isdigit() and int(carried) <= sync.MAX_TOKEN):
+                raise ValidationError({"sync_token": ["Use the next/previous links as given."]})
+            return int(carried)
+        return sync.current_token() if sync.available() else None
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(shapes.claim_detail(self.get_object(), urls=self.urls()))
