@@ -33,6 +33,7 @@ def test_marking_changes_reviewed_during_a_check_is_not_undone(meddling_page):
     monitor.check_source(source.pk, force=True)
     meddling_page["html"] = news_page([ARTICLE[0], ARTICLE[1].replace("drastically", "slightly"), ARTICLE[2]])
     monitor.check_source(source.pk, force=True)
+    monitor.check_source(source.pk, force=True)  # a change alerts once a later check confirms it
     assert Source.objects.get(pk=source.pk).health == Health.CHANGED
 
     meddling_page["during"] = lambda: monitor.mark_changes_reviewed([source.pk])

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0005_extraction_outcomes'),
+        ('sources', '0006_learned_blocks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

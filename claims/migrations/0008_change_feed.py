@@ -128,8 +128,8 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0003_editorial_integrity"),
-        ("sources", "0006_source_history"),
+        ("claims", "0007_seed_rating_labels"),
+        ("sources", "0007_source_history"),
     ]
 
     operations = [
