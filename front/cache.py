@@ -2,8 +2,8 @@
 
 A rendered page is cached under a key that carries the version of the data it shows, read with
 one cheap query per request: for a claim page, the newest `updated_at` of the claim (bumped by
-every workflow transition and new verdict), its claimant and its cited sources (bumped by every
-check of the source monitor); for lists, feed and search, the newest `updated_at` of any claim
+every workflow transition and new verdict), its claimant, its cited sources (bumped by every
+check of the source monitor) and other publishers' reviews of it, with their counts; for lists, feed and search, the newest `updated_at` of any claim
 and any claimant. When a claim's public state changes its version changes, so the next request
 misses and renders afresh: invalidation needs no hook in the workflow, the admin or the
 monitor, and nothing can forget to call it. Stale entries simply expire
@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -34,21 +35,48 @@ from claims.models import Claim, Claimant
 KEY_PREFIX = "front:page:v1"
 
 
-def claim_version(pk: int) -> datetime.datetime | None:
+@dataclass(frozen=True)
+class Version:
+    """What a cached page depends on: `modified` (its Last-Modified) and `key` (in its cache key).
+
+    The key also carries counts, because an unlinked review or a removed citation can make the
+    newest timestamp go back to one a previous state had: the count still differs.
+    """
+
+    modified: datetime.datetime
+    key: str
+
+
+def claim_version(pk: int) -> Version | None:
     """When anything a claim page shows last changed; None when the claim is not public."""
+    reviews = (
+        selectors.public_external_reviews()
+        .filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(newest=Max("updated_at"), count=Count("id"))
+    )
     row = (
         selectors.public_claims()
         .filter(pk=pk)
-        .annotate(sources_at=Max("citations__source__updated_at"))
-        .values_list("updated_at", "claimant__updated_at", "sources_at")
+        .annotate(
+            sources_at=Max("citations__source__updated_at"),
+            citation_count=Count("citations"),
+            reviews_at=Subquery(reviews.values("newest")),
+            review_count=Subquery(reviews.values("count")),
+        )
+        .values_list(
+            "updated_at", "claimant__updated_at", "sources_at", "reviews_at", "citation_count", "review_count"
+        )
         .first()
     )
     if row is None:
         return None
-    return max(moment for moment in row if moment is not None)
+    modified = max(moment for moment in row[:4] if moment is not None)
+    return Version(modified=modified, key=f"{modified.isoformat()}|{row[4]}|{row[5] or 0}")
 
 
-def lists_version() -> datetime.datetime:
+def lists_version() -> Version:
     """When any claim or claimant last changed: lists, feed and search depend on all of them.
 
     Drafts count too: a claim leaving the public statuses must also invalidate the lists.
@@ -61,7 +89,8 @@ def lists_version() -> datetime.datetime:
         moments = [m for m in cursor.fetchone() if m is not None]
     if moments and isinstance(moments[0], str):  # SQLite returns text
         moments = [datetime.datetime.fromisoformat(m) for m in moments]
-    return max(moments, default=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+    modified = max(moments, default=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+    return Version(modified=modified, key=modified.isoformat())
 
 
 def _etag(content: bytes) -> str:
@@ -71,7 +100,7 @@ def _etag(content: bytes) -> str:
 def serve(
     request: HttpRequest,
     *,
-    version: datetime.datetime,
+    version: Version,
     render: Callable[[], HttpResponse],
     cached: bool = True,
 ) -> HttpResponse:
@@ -84,7 +113,7 @@ def serve(
     key = None
     entry = None
     if cached:
-        raw = f"{get_language()}|{request.get_full_path()}|{version.isoformat()}"
+        raw = f"{get_language()}|{request.get_full_path()}|{version.key}"
         key = f"{KEY_PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
         entry = cache.get(key)
     if entry is None:
@@ -99,7 +128,7 @@ def serve(
     content, content_type, etag = entry
     response = HttpResponse(content, content_type=content_type)
     response["ETag"] = etag
-    last_modified = int(version.timestamp())
+    last_modified = int(version.modified.timestamp())
     response["Last-Modified"] = http_date(last_modified)
     response["Content-Language"] = get_language()
     patch_cache_control(response, public=True, max_age=0, must_revalidate=True)

@@ -9,6 +9,7 @@ item (tested with django_assert_num_queries).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from claims import claimreview, selectors
 from claims.api.filters import ORDERINGS, ClaimFilter, claim_ordering_name
-from claims.models import APPEARANCE_ROLES, EVIDENCE_ROLES, Claim, Claimant, Status, Topic, Verdict
+from claims.models import (
+    APPEARANCE_ROLES,
+    EVIDENCE_ROLES,
+    Claim,
+    Claimant,
+    ExternalReview,
+    Status,
+    Topic,
+    Verdict,
+)
 
 PAGE_SIZE = 20
 MAX_PAGE = 50
@@ -127,6 +137,7 @@ class ClaimPage:
     review: dict[str, Any] | None  # our ClaimReview, None when retracted or not ours
     review_json: SafeString | None
     imported_from: str  # the other fact-checker's review this verdict came from, if any
+    external_reviews: list[ExternalReview] = field(default_factory=list)  # other publishers', as theirs
 
     @property
     def retracted(self) -> bool:
@@ -139,7 +150,7 @@ class ClaimPage:
 
 
 def claim_page(pk: int) -> ClaimPage | None:
-    """Everything a claim page shows, in four queries; None unless the claim is public."""
+    """Everything a claim page shows, in five queries; None unless the claim is public."""
     claim = selectors.public_claim_detail().filter(pk=pk).first()
     if claim is None:
         return None
@@ -163,7 +174,24 @@ def claim_page(pk: int) -> ClaimPage | None:
         review=review,
         review_json=script_json(review) if review else None,
         imported_from=imported_from,
+        external_reviews=external_reviews(claim),
     )
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def external_reviews(claim: Claim) -> list[ExternalReview]:
+    """Other publishers' reviews of this claim, newest first, each with `lang` set only when its
+    language is a well-formed tag (an attribute readers' software can trust)."""
+    reviews = list(
+        selectors.public_external_reviews()
+        .filter(claim=claim)
+        .order_by(F("date_published").desc(nulls_last=True), "-id")[:OWNER_PAGE_SIZE]
+    )
+    for review in reviews:
+        review.lang = review.language if LANGUAGE_TAG.fullmatch(review.language or "") else ""
+    return reviews
 
 
 def api_links(claim: Claim) -> dict[str, str]:

@@ -2,6 +2,7 @@
 claimant, the feed; the embedded ClaimReview equals the API's; axe-core finds no serious or
 critical accessibility violation on any of these pages."""
 
+import datetime
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from claims.models import ExternalReview
 from tests.api.conftest import World, world  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -36,6 +38,16 @@ def axe_violations(page: Page) -> list[str]:
 @pytest.fixture
 def site(world: World, live_server, settings) -> World:  # noqa: F811
     settings.FACTCHECK_SITE_URL = live_server.url
+    ExternalReview.objects.create(
+        identity="e2e",
+        url="https://other.example.net/checks/danube",
+        author_name="Other Checkers",
+        rating_text="Pants on Fire!",
+        headline="The bridge never closed",
+        language="en",
+        date_published=datetime.date(2024, 3, 5),
+        claim=world.published,
+    )
     return world
 
 
@@ -64,6 +76,8 @@ def test_reader_visits_home_claims_in_three_languages_search_claimant_and_feed(
         assert response.status == 200
         expect(page.locator("html")).to_have_attribute("lang", language)
         expect(page.locator("#verdict-title")).to_have_text(heading)
+        if claim == site.published:
+            expect(page.locator("section.external")).to_contain_text("The bridge never closed")
         embedded = json.loads(page.locator('script[type="application/ld+json"]').text_content())
         api = page.request.get(f"{base}/api/v1/claims/{claim.pk}/claimreview/").json()
         assert embedded == api

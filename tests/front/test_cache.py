@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims import workflow
-from claims.models import CitationRole, Rating
+from claims.models import CitationRole, ExternalReview, Rating
 from sources.models import Health, Source
 from tests.factories import CitationFactory, ClaimFactory, TopicFactory
 from tests.front.conftest import World, publish_with_verdict
@@ -91,6 +91,16 @@ def test_a_claim_going_public_shows_up_on_cached_lists(client: Client, world: Wo
     assert client.get(f"/en/claims/{claim.pk}/").status_code == 200
 
 
+def test_unlinking_another_publishers_review_replaces_the_cached_page(client: Client, world: World):
+    path = f"/en/claims/{world.published.pk}/"
+    review = ExternalReview.objects.create(
+        identity="a", url="https://other.example.net/a", headline="Outside view", claim=world.published
+    )
+    assert "Outside view" in client.get(path).content.decode()
+    ExternalReview.objects.filter(pk=review.pk).update(claim=None)  # as an editor's unlink would
+    assert "Outside view" not in client.get(path).content.decode()
+
+
 def _count(client: Client, path: str) -> int:
     from django.core.cache import cache
 
@@ -107,11 +117,13 @@ def test_uncached_pages_cost_the_same_queries_for_small_and_large_claims(client:
         CitationFactory(claim=claim, role=CitationRole.CONTEXT, quote=f"quote {n}")
         claim.topics.add(TopicFactory())
         workflow.record_verdict(claim, user=None, rating=Rating.MIXED, headline=f"Take {n}", reasoning="r")
+        ExternalReview.objects.create(identity=f"x{n}", url=f"https://other.example.net/{n}", claim=claim)
         other = ClaimFactory(claimant=world.claimant, statement=f"More words about bridge {n}.")
         other.topics.add(world.topic)
         CitationFactory(claim=other, role=CitationRole.REFUTES)
         publish_with_verdict(other)
     large = {p: _count(client, p.format(claim=claim.pk)) for p in PAGES}
     assert large == small
-    assert small["/uk/claims/{claim}/"] == 5  # version, claim, verdicts, topics, citations
+    # version, claim, verdicts, topics, citations, other publishers' reviews
+    assert small["/uk/claims/{claim}/"] == 6
     assert small["/en/"] == 2  # version, list

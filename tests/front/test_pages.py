@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from claims import workflow
-from claims.models import CitationRole, Rating
+from claims.models import CitationRole, ExternalReview, Rating
 from sources.models import Health, Snapshot
 from tests.factories import CitationFactory, ClaimantFactory, ClaimFactory, UserFactory
 from tests.front.conftest import World, assert_no_secrets, publish_with_verdict
@@ -280,3 +280,36 @@ def test_hostile_addresses_are_404_or_empty_never_500(client: Client, world: Wor
     for query in ("claimant=999999999999999999999", "topic=" + "9" * 30, "page=" + "9" * 30):
         assert client.get(f"/en/search/?{query}").status_code in (200, 400), query
     assert client.post(f"/en/claims/{world.published.pk}/").status_code == 405
+
+
+def external_review(claim, n: int, **fields) -> ExternalReview:
+    values = {
+        "identity": f"identity-{n}",
+        "url": f"https://other.example.net/checks/{n}",
+        "author_name": "Other Checkers",
+        "rating_text": "Pants on Fire!",
+        "headline": f"Their look at it, part {n}",
+        "language": "en",
+        "claim": claim,
+    }
+    return ExternalReview.objects.create(**(values | fields))
+
+
+def test_other_publishers_reviews_are_listed_as_theirs(client: Client, world: World):
+    external_review(world.published, 1, date_published=datetime.date(2024, 3, 5))
+    external_review(world.published, 2, language="not a tag!", author_name="", headline="")
+    external_review(world.draft, 3, headline="Quixotic outside view")  # a draft's: never shown
+    external_review(None, 4, headline="Unlinked review")
+    html = page(client, f"/uk/claims/{world.published.pk}/")
+    assert "Інші фактчекери про цю заяву" in html
+    assert '<li lang="en">' in html and 'lang="not a tag!"' not in html
+    assert '<a href="https://other.example.net/checks/1" rel="noopener">Their look at it, part 1</a>' in html
+    assert "5 березня 2024" in html
+    assert "<q>Pants on Fire!</q>" in html
+    assert "https://other.example.net/checks/2" in html and "Автор: інший видавець" in html
+    assert "Unlinked review" not in html
+    assert_no_secrets(html, world)
+    # Their reviews are not ours: the embedded ClaimReview is still only ours.
+    [embedded] = json_ld(html)
+    assert embedded == client.get(f"/api/v1/claims/{world.published.pk}/claimreview/").json()
+    assert embedded["author"]["name"] == "factcheck"
