@@ -26,6 +26,11 @@ class Place:
     old: str
     new: str
 
+    @property
+    def identity(self) -> str:
+        """What the place now says, compared between checks; a removal is named by what went."""
+        return digest(self.new) if self.new else digest("\0removed\0" + self.old)
+
 
 def blocks(text: str) -> list[str]:
     """The text's sentences, paragraph by paragraph, in order."""

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from sources.blocks import differing_places, digest
+from sources.blocks import differing_places
 from sources.models import BlockKind, LearnedBlock, Source
 
 IGNORED = (BlockKind.VOLATILE, BlockKind.NOISE)
@@ -65,19 +65,23 @@ def assess(source: Source, text: str, *, now: datetime) -> Assessment:
     known = {row.key: row for row in source.learned_blocks.all()}
     result = Assessment()
     min_age = timedelta(seconds=settings.SOURCE_CONFIRM_MIN_AGE)
+    places = differing_places(baseline.text, text) if baseline.text != text else []
+    # A candidate's text seen again at another offset is still seen again: a noisy neighbour that
+    # happened to match the snapshot this time shifts the offsets of the places after it.
+    present = {place.identity for place in places}
     differing = set()
-    for place in differing_places(baseline.text, text) if baseline.text != text else []:
+    for place in places:
         differing.add(place.key)
         row = known.get(place.key) or LearnedBlock(source=source, key=place.key)
         row.text, row.updated_at = place.new or f"(removed) {place.old}", now
         row.changes += 1
-        new_hash = digest(place.new)
+        new_hash = place.identity
         if row.kind in IGNORED:
             result.ignored += 1
         elif not row.candidate_hash:
             row.candidate_hash, row.candidate_seen_at = new_hash, now
             result.pending += 1
-        elif row.candidate_hash == new_hash:
+        elif row.candidate_hash == new_hash or row.candidate_hash in present:
             if row.candidate_seen_at <= now - min_age:
                 result.confirmed.append(row.text)
             else:
@@ -91,7 +95,9 @@ def assess(source: Source, text: str, *, now: datetime) -> Assessment:
         result.rows.append(row)
     for key, row in known.items():
         if key not in differing and row.candidate_hash:  # it changed back: noise, unless marked
-            if row.kind != BlockKind.IMPORTANT:
+            if row.candidate_hash in present and row.candidate_seen_at <= now - min_age:
+                result.confirmed.append(row.text)  # it moved (see `present`)
+            elif row.kind != BlockKind.IMPORTANT and row.candidate_hash not in present:
                 _learn_noise(row)
                 result.learned += 1
             row.candidate_hash, row.candidate_seen_at, row.updated_at = "", None, now

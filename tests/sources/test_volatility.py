@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 from sources import monitor
 from sources.models import BlockKind, Health, LearnedBlock, Outcome, Source
 from sources.volatility import mark_block
-from tests.sources.pages import ARTICLE, churning_page, pdf_document
+from tests.sources.pages import ARTICLE, churning_page, news_page, pdf_document
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +152,38 @@ def test_a_regenerated_pdf_is_no_change_and_a_new_text_is_one_with_a_readable_di
     page = admin_client.get(reverse("admin:sources_source_diff", args=[source.pk])).content.decode()
     assert "50,000" in page and "100,000" in page
     assert "identical" not in page
+
+
+def test_an_edit_next_to_a_teaser_that_repeats_by_chance_is_still_confirmed(page):
+    # The teaser rotates; when it happens to show the snapshot's teaser again it anchors the
+    # alignment, and the inserted paragraph is found at another place: still the same new text.
+    def story(teaser: str, *, inserted: bool) -> str:
+        middle = [teaser, "A correction was appended to this article by the editors on Tuesday."][
+            : 1 + inserted
+        ]
+        return news_page([ARTICLE[0], *middle, ARTICLE[1], ARTICLE[2]])
+
+    source = Source.objects.create(url=page["url"])
+    page["html"] = story("Read more: Markets fall on rate fears today.", inserted=False)
+    check(source)
+    page["html"] = story("Read more: Storm warning for the coast tonight.", inserted=True)
+    assert check(source).changed is False  # candidates: the teaser and the correction
+    page["html"] = story("Read more: Markets fall on rate fears today.", inserted=True)
+    assert check(source).changed is True
+    assert "A correction was appended" in source.snapshots.latest().text
+
+
+def test_a_paragraph_removed_next_to_an_ab_teaser_is_still_confirmed(page):
+    # An A/B teaser matches the snapshot every other load, which moves where the removal is seen.
+    def story(teaser: str, *, removed: bool) -> str:
+        return news_page([ARTICLE[0], teaser, *([] if removed else [ARTICLE[1]]), ARTICLE[2]])
+
+    a, b = "Read more: Markets fall on rate fears today.", "Read more: Storm warning for the coast tonight."
+    source = Source.objects.create(url=page["url"])
+    page["html"] = story(a, removed=False)
+    check(source)
+    page["html"] = story(b, removed=True)
+    assert check(source).changed is False
+    page["html"] = story(a, removed=True)
+    assert check(source).changed is True
+    assert ARTICLE[1] not in source.snapshots.latest().text

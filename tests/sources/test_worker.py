@@ -144,3 +144,37 @@ def test_the_worker_keeps_its_database_session_and_rechecks_all_on_demand(
     assert worker_sessions() == first  # the same backend, started before these ten checks
     assert len(server.log) == 20
     assert not Source.objects.filter(queued_at__isnull=False).exists()
+
+
+def test_a_page_over_the_extraction_bounds_is_recorded_by_the_worker_inside_its_soft_limit(
+    subprocess_env, private_redis, start_worker, server
+):
+    # Issue 12: trafilatura on this page takes many seconds; the worker's extraction child is
+    # killed at the 2 s bound and the check records its own outcome, long before the soft limit.
+    server.expect_request("/huge").respond_with_data(
+        news_page([f"Paragraph {i}." for i in range(60_000)]), content_type="text/html"
+    )
+    (source,) = Source.objects.bulk_create(
+        [Source(url=server.url_for("/huge"))]
+    )  # no signal: dispatched below
+    worker = start_worker(
+        SOURCE_FETCH_ALLOWED_PORTS=str(server.port),
+        SOURCE_EXTRACT_TIMEOUT="2",
+        SOURCE_EXTRACT_IN_PROCESS_BYTES="0",
+        SOURCE_EXTRACT_LINEAR_HTML_BYTES=str(10**9),
+    )
+    started = time.monotonic()
+    django_run(
+        "from sources.monitor import dispatch_due_checks\nprint(dispatch_due_checks())", subprocess_env
+    )
+    wait_for(lambda: SourceCheck.objects.filter(source=source).exists(), 60, "the check")
+    elapsed = time.monotonic() - started
+    check = SourceCheck.objects.get(source=source)
+    assert (check.outcome, check.error) == (
+        Outcome.EXTRACTION_LIMIT,
+        "extracting the text took longer than 2 s",
+    )
+    assert elapsed < 15  # the soft limit here is 20 + 2 + 20 s
+    assert "SoftTimeLimitExceeded" not in worker.output()
+    source.refresh_from_db()
+    assert (source.health, source.queued_at, source.check_started_at) == (Health.FAILING, None, None)
