@@ -743,6 +743,8 @@ class Importer:
     def _store(self, batch: list[ReviewRecord]) -> None:
         if not batch:
             return
+        # Rows are locked in identity order, so two imports sharing records never deadlock.
+        batch = sorted(batch, key=lambda record: record.identity)
         with transaction.atomic():
             existing = {
                 review.identity: review
