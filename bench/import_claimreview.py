@@ -29,7 +29,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FEED = ROOT.parent / "shared" / "realdata" / "converted" / "google-factcheck-api_ukraine-war.claimreview.json"
+FEED = next(
+    (
+        base / "shared" / "realdata" / "converted" / "google-factcheck-api_ukraine-war.claimreview.json"
+        for base in (ROOT.parent, ROOT.parent.parent)  # a checkout, or a worktree under wt/
+        if (base / "shared" / "realdata").exists()
+    ),
+    ROOT.parent / "shared" / "realdata" / "converted" / "google-factcheck-api_ukraine-war.claimreview.json",
+)
 sys.path.insert(0, str(ROOT))
 
 
@@ -106,6 +113,7 @@ def main() -> None:
     if not FEED.exists():
         sys.exit(f"{FEED} is missing: this benchmark reads the real Google feed (see ../shared/realdata).")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")  # DEBUG stays off, as in production
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "feed.json"
         size = write_feed(path, args.records)

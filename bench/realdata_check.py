@@ -26,7 +26,15 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
-REALDATA = ROOT.parent / "shared" / "realdata"
+# ../shared/realdata next to the checkout (or two levels up, from a worktree under wt/).
+REALDATA = next(
+    (
+        p
+        for p in (ROOT.parent / "shared" / "realdata", ROOT.parent.parent / "shared" / "realdata")
+        if p.exists()
+    ),
+    ROOT.parent / "shared" / "realdata",
+)
 SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
@@ -73,6 +81,8 @@ def main() -> None:
     if migrated.returncode:
         sys.exit(migrated.stderr)
     files = sorted((REALDATA / "converted").glob("*")) + sorted((REALDATA / "verbatim").glob("*"))
+    if not files:
+        sys.exit(f"No real data under {REALDATA}.")
     failures = 0
     for path in files:
         runs = [manage(env, "import_claimreview", str(path), "--no-progress") for _ in range(2)]

@@ -40,6 +40,7 @@ OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?![0-9])")
 SCHEME_TYPO = re.compile(r"^https?(?::/?(?!/)|//)", re.IGNORECASE)
 # Names that resolve without a dot; every other host needs one ("facebook" is a word, not a site).
 DOTLESS_HOSTS = frozenset({"localhost"})
+WHITESPACE = re.compile(r"\s")
 
 
 class InvalidURL(ValueError):
@@ -71,7 +72,7 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise InvalidURL("The URL has no host.")
-    if any(char.isspace() for char in host):
+    if WHITESPACE.search(host):
         raise InvalidURL(f"The host {host!r} contains spaces; is this a URL at all?")
     try:
         host = host.encode("idna").decode("ascii").lower() if not _is_ipv6(host) else host
