@@ -103,17 +103,21 @@ def serve(
     version: Version,
     render: Callable[[], HttpResponse],
     cached: bool = True,
+    query_keys: tuple[str, ...] = (),
 ) -> HttpResponse:
     """The page from the cache when its version is unchanged, else `render()` (cached if 200),
     with ETag, Last-Modified and a 304 for a matching conditional request.
 
     `cached=False` is for pages whose keys readers choose (search queries): they get the same
-    headers but never fill the cache.
+    headers but never fill the cache. The key holds the path and only the `query_keys`
+    parameters (the sitemap's page number): any other query string is ignored, so it cannot be
+    used to fill the cache.
     """
     key = None
     entry = None
     if cached:
-        raw = f"{get_language()}|{request.get_full_path()}|{version.key}"
+        query = [(name, request.GET.get(name, "")) for name in query_keys]
+        raw = f"{get_language()}|{request.path}|{query}|{version.key}"
         key = f"{KEY_PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
         entry = cache.get(key)
     if entry is None:

@@ -21,14 +21,22 @@ from front.sitemaps import SITEMAPS
 OPEN_GRAPH_LOCALES = {"en": "en_US", "uk": "uk_UA", "ru": "ru_RU"}
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    """What every page's head and header need: canonical URL, hreflang alternates, feed."""
+def _context(request: HttpRequest, *, keep_query: bool = False, **extra: Any) -> dict[str, Any]:
+    """What every page's head and header need: canonical URL, hreflang alternates, feed.
+
+    Cached pages ignore the query string (their cache key does too, so random queries cannot
+    fill the cache); only search, which is never cached, keeps it in its language links.
+    """
     path = request.path
+    query = f"?{request.GET.urlencode()}" if keep_query and request.GET else ""
     alternates = pages.language_alternates(path)
     context = {
         "canonical": pages.absolute(path),
         "alternates": alternates,
-        "language_links": [(code, name, translate_url(path, code)) for code, name in settings.LANGUAGES],
+        # The same page in each language (a search keeps its words).
+        "language_links": [
+            (code, name, translate_url(path, code) + query) for code, name in settings.LANGUAGES
+        ],
         "x_default": next(url for code, url in alternates if code == settings.LANGUAGE_CODE),
         "feed_url": pages.absolute(reverse("front:feed")),
         "site_name": settings.FACTCHECK_PUBLISHER["name"],
@@ -101,7 +109,7 @@ def search(request: HttpRequest) -> HttpResponse:
         status = 400 if result.form.errors else 200
         query = request.GET.copy()
         query.pop("page", None)
-        context = _context(request, result=result, query=query.urlencode())
+        context = _context(request, keep_query=True, result=result, query=query.urlencode())
         return render(request, "front/search.html", context, status=status)
 
     # Readers choose the query, so it is never cached (no cache filling by random queries).
@@ -130,6 +138,7 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
         request,
         version=cache.lists_version(),
         render=lambda: sitemap_views.sitemap(request, SITEMAPS, section=section),
+        query_keys=("p",),
     )
 
 

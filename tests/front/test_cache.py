@@ -101,6 +101,20 @@ def test_unlinking_another_publishers_review_replaces_the_cached_page(client: Cl
     assert "Outside view" not in client.get(path).content.decode()
 
 
+def test_random_query_strings_do_not_fill_the_cache(client: Client, world: World):
+    from django.core.cache import cache
+
+    path = f"/en/claims/{world.published.pk}/"
+    first = client.get(path)
+    keys_before = len(cache._cache.get_client().keys("*"))
+    for n in range(20):
+        response = client.get(f"{path}?utm_source={n}")
+        assert response.content == first.content
+    assert len(cache._cache.get_client().keys("*")) == keys_before
+    assert client.get("/sitemap-claims.xml?p=2").status_code == 404  # one page only here
+    assert client.get("/sitemap-claims.xml?p=1").content == client.get("/sitemap-claims.xml").content
+
+
 def _count(client: Client, path: str) -> int:
     from django.core.cache import cache
 

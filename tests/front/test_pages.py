@@ -204,6 +204,9 @@ def test_search_uses_the_api_full_text_search_and_filters(client: Client, world:
     assert f"/en/claims/{world.retracted.pk}/" in html and f"/en/claims/{world.published.pk}/" not in html
     html = page(client, "/en/search/?claimant=bohdan-publicenko&language=uk")
     assert f"/en/claims/{world.ukrainian.pk}/" in html and "Danube" not in html
+    assert 'href="/uk/search/?search=%D0%BF%D0%B5%D1%80%D0%B5%D0%B3%D0%BE%D0%B2%D0%BE%D1%80%D1%8B"' in page(
+        client, "/en/search/?search=переговоры"
+    )  # the language links keep the search
     html = page(client, "/en/search/?search=nothingmatchesthisxyz")
     assert "Nothing matches this search." in html
 
