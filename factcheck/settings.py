@@ -227,7 +227,10 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fetching waits on the network; it gets its own queue so slow sites cannot starve the rest.
-CELERY_TASK_ROUTES = {"sources.tasks.check_source": {"queue": "fetch"}}
+CELERY_TASK_ROUTES = {
+    "sources.tasks.check_source": {"queue": "fetch"},
+    "sources.tasks.check_sources": {"queue": "fetch"},
+}
 
 # Source monitoring (see sources/fetch.py). Networks listed here are exempt from the
 # private-address block: tests and development only, never in production.
@@ -241,6 +244,10 @@ SOURCE_FETCH_USER_AGENT = env.str(
     "SOURCE_FETCH_USER_AGENT",
     default="factcheck-source-monitor/1.0 (+https://github.com/factcheck; link checker)",
 )
+# The dispatcher sends due sources SOURCE_CHECK_BATCH to a message; each worker process keeps
+# SOURCE_CHECKS_IN_FLIGHT fetches waiting on the network at once (threads, one connection pool).
+SOURCE_CHECK_BATCH = env.int("SOURCE_CHECK_BATCH", default=50)
+SOURCE_CHECKS_IN_FLIGHT = env.int("SOURCE_CHECKS_IN_FLIGHT", default=50)
 SOURCE_FETCH_PER_HOST_CONCURRENCY = env.int("SOURCE_FETCH_PER_HOST_CONCURRENCY", default=2)
 SOURCE_FETCH_PER_HOST_PER_SECOND = env.int("SOURCE_FETCH_PER_HOST_PER_SECOND", default=1)
 SOURCE_CHECK_INTERVAL = env.int("SOURCE_CHECK_INTERVAL", default=24 * 3600)

@@ -125,7 +125,7 @@ def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
     global _resolver
     with _resolver_lock:
         if _resolver is None:
-            _resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-dns")
+            _resolver = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fetch-dns")
         future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
         infos = future.result(timeout)
@@ -196,10 +196,10 @@ class SafeTransport(httpx.BaseTransport):
         context = ssl.create_default_context(cafile=certifi.where())
         self._pool = httpcore.ConnectionPool(
             ssl_context=context,
-            # A worker process fetches one page at a time, and most sources are the only page
-            # checked on their host that day: a small pool, because httpcore scans all of it on
-            # every request.
-            max_connections=16,
+            # A worker process has SOURCE_CHECKS_IN_FLIGHT fetches at once, and most sources are
+            # the only page checked on their host that day: few kept alive, because httpcore
+            # scans the whole pool on every request.
+            max_connections=max(16, settings.SOURCE_CHECKS_IN_FLIGHT),
             max_keepalive_connections=4,
             keepalive_expiry=30.0,
             network_backend=PublicAddressBackend(),

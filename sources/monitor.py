@@ -24,15 +24,27 @@ redelivered message, a duplicate enqueue) finds nothing to do, and a check that 
 import gzip
 import logging
 import random
-from collections.abc import Iterable
-from dataclasses import replace
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -41,7 +53,7 @@ from sources import politeness, volatility
 from sources.extract import Extraction, extract_bounded, sha256
 from sources.fetch import FetchResult, fetch
 from sources.interstitial import interstitial_reason
-from sources.models import Health, Outcome, Snapshot, Source, SourceCheck
+from sources.models import Health, LearnedBlock, Outcome, Snapshot, Source, SourceCheck
 from sources.signals import snapshot_taken
 
 logger = logging.getLogger(__name__)
@@ -156,6 +168,22 @@ def enqueue_checks(source_ids: list[int]) -> None:
             return
 
 
+def enqueue_batches(source_ids: list[int]) -> None:
+    """The dispatcher's sending: one message per SOURCE_CHECK_BATCH sources (a worker fetches a
+    batch's sources at once), the lease released for what the broker did not take."""
+    from sources.tasks import check_sources
+
+    size = settings.SOURCE_CHECK_BATCH
+    for start in range(0, len(source_ids), size):
+        try:
+            check_sources.delay(source_ids[start : start + size])
+        except KombuOperationalError as exc:
+            unsent = source_ids[start:]
+            logger.warning("broker unavailable (%s); %d checks left for the next dispatch", exc, len(unsent))
+            Source.objects.filter(pk__in=unsent).update(queued_at=None, next_check_at=timezone.now())
+            return
+
+
 def due_sources(now: datetime) -> QuerySet[Source]:
     """Sources the dispatcher would claim now: never checked, or due (queued ones are leased)."""
     return Source.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
@@ -190,16 +218,16 @@ def dispatch_due_checks(*, batch_size: int = DISPATCH_BATCH, limit: int | None =
     now = timezone.now()
     if limit is None:
         backlog = fetch_backlog()
-        limit = MAX_FETCH_BACKLOG - (backlog or 0)
+        limit = MAX_FETCH_BACKLOG - (backlog or 0) * settings.SOURCE_CHECK_BATCH
         if limit <= 0:
-            logger.warning("fetch queue holds %s checks; dispatching none this time", backlog)
+            logger.warning("fetch queue holds %s batches of checks; dispatching none this time", backlog)
             return 0
     total = 0
     while total < limit:
         with transaction.atomic():
             ids = claim_due_sources(limit=min(batch_size, limit - total), now=now)
             if ids:
-                transaction.on_commit(lambda ids=ids: enqueue_checks(ids), robust=True)
+                transaction.on_commit(lambda ids=ids: enqueue_batches(ids), robust=True)
         if not ids:
             break
         total += len(ids)
@@ -239,18 +267,51 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
         return None
     now = timezone.now()
     if not force:
-        started = source.check_started_at
-        if started is not None and started < now - timedelta(seconds=check_soft_time_limit()):
-            error = f"the check started at {started:%Y-%m-%d %H:%M:%S} UTC never finished: killed at its time limit"
-            result = FetchResult(url=source.url, outcome=Outcome.KILLED, error=error)
-            return record_check(source, result, raw_hash=None, extraction=None, force=False)
+        killed = _killed_check(source, now)
+        if killed is not None:
+            return record_check(source, killed, raw_hash=None, extraction=None, force=False)
         Source.objects.filter(pk=source.pk, queued_at__isnull=False).update(check_started_at=now)
+    # A change waiting for confirmation needs the text of this answer even if nothing moved.
+    answer = fetch_and_read(
+        source,
+        confirming=volatility.has_candidates(source),
+        usual_length=lambda: usual_text_length(source),
+        politeness_wait=politeness_wait,
+    )
+    return record_check(
+        source, answer.result, raw_hash=answer.raw_hash, extraction=answer.extraction, force=force
+    )
+
+
+def _killed_check(source: Source, now: datetime) -> FetchResult | None:
+    started = source.check_started_at
+    if started is not None and started < now - timedelta(seconds=check_soft_time_limit()):
+        error = (
+            f"the check started at {started:%Y-%m-%d %H:%M:%S} UTC never finished: killed at its time limit"
+        )
+        return FetchResult(url=source.url, outcome=Outcome.KILLED, error=error)
+    return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the network and the extraction said about one source, before anything is recorded."""
+
+    result: FetchResult
+    raw_hash: str | None = None
+    extraction: Extraction | None = None
+
+
+def fetch_and_read(
+    source: Source, *, confirming: bool, usual_length: Callable[[], int], politeness_wait: float = 5.0
+) -> Answer:
+    """The network half of a check: a politeness slot, the safe fetch, and the text when the bytes
+    moved. It touches no database (batches run it in threads); `usual_length` gives the length of
+    the last kept text, asked only when the text is read."""
     try:
         host = httpx.URL(source.url).host
     except httpx.InvalidURL:
         host = ""
-    # A change waiting for confirmation needs the text of this answer even if nothing moved.
-    confirming = volatility.has_candidates(source)
     with politeness.host_slot(host or "-", wait=politeness_wait):
         conditional = bool(source.content_hash) and not confirming
         result = fetch(
@@ -264,12 +325,85 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
         # Extraction is the expensive part of a check: skip it when the bytes are identical.
         if raw_hash != source.body_hash or not source.content_hash or confirming:
             needs_names = not source.content_hash and not (source.title and source.publisher)
-            result, extraction = read_answer(
-                result, with_metadata=needs_names, usual_length=usual_text_length(source)
-            )
+            result, extraction = read_answer(result, with_metadata=needs_names, usual_length=usual_length())
             if extraction is None:
                 raw_hash = None  # a failure: the next answer is read again whatever its bytes
-    return record_check(source, result, raw_hash=raw_hash, extraction=extraction, force=force)
+    return Answer(result=result, raw_hash=raw_hash, extraction=extraction)
+
+
+@dataclass
+class BatchOutcome:
+    """What `check_sources` did: the checks it recorded, and the sources whose host was busy."""
+
+    checks: list[SourceCheck] = field(default_factory=list)
+    busy: dict[int, float] = field(default_factory=dict)  # source id -> retry after (seconds)
+
+
+_fetchers_lock = threading.Lock()
+_fetchers: ThreadPoolExecutor | None = None
+
+
+def fetchers() -> ThreadPoolExecutor:
+    """This process's pool of fetching threads, kept across tasks (and their Redis connections
+    with them): SOURCE_CHECKS_IN_FLIGHT checks wait on the network at once."""
+    global _fetchers
+    with _fetchers_lock:
+        if _fetchers is None:
+            _fetchers = ThreadPoolExecutor(settings.SOURCE_CHECKS_IN_FLIGHT, thread_name_prefix="check")
+        return _fetchers
+
+
+def check_sources(source_ids: Iterable[int], *, politeness_wait: float = 5.0) -> BatchOutcome:
+    """Check a batch of queued sources with their fetches in flight together.
+
+    The database work stays on this thread and is done per batch where it can be: one query reads
+    the sources with what their checks need, one UPDATE marks them started; each answer is then
+    recorded (`record_check`, the same guarded write as a single check) as soon as it arrives,
+    while the other fetches are still waiting. A source already recorded (a redelivered batch)
+    is skipped, as `check_source` skips it.
+    """
+    now = timezone.now()
+    candidates = LearnedBlock.objects.filter(source=OuterRef("pk")).exclude(candidate_hash="")
+    last_text = (
+        Snapshot.objects.filter(source=OuterRef("pk")).annotate(length=Length("text")).values("length")
+    )
+    sources = list(
+        Source.objects.filter(pk__in=list(source_ids), queued_at__isnull=False).annotate(
+            confirming=Exists(candidates), usual_length=Subquery(last_text[:1])
+        )
+    )
+    outcome = BatchOutcome()
+    live = []
+    for source in sources:
+        killed = _killed_check(source, now)
+        if killed is None:
+            live.append(source)
+        elif check := record_check(source, killed, raw_hash=None, extraction=None, force=False):
+            outcome.checks.append(check)
+    Source.objects.filter(pk__in=[s.pk for s in live], queued_at__isnull=False).update(check_started_at=now)
+    pending = {
+        fetchers().submit(
+            fetch_and_read,
+            source,
+            confirming=source.confirming,
+            usual_length=lambda source=source: source.usual_length or 0,
+            politeness_wait=politeness_wait,
+        ): source
+        for source in live
+    }
+    for future in as_completed(pending):
+        source = pending[future]
+        try:
+            answer = future.result()
+        except politeness.HostBusy as exc:
+            outcome.busy[source.pk] = exc.retry_after
+        else:
+            check = record_check(
+                source, answer.result, raw_hash=answer.raw_hash, extraction=answer.extraction, force=False
+            )
+            if check is not None:
+                outcome.checks.append(check)
+    return outcome
 
 
 def read_answer(
