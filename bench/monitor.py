@@ -18,8 +18,14 @@ rounds, every source checked once per round:
   edited     one paragraph of every article edited: extraction, a change and a snapshot
 
     .venv/bin/python bench/monitor.py --sources 2000 --concurrency 2 [--write]
+    .venv/bin/python bench/monitor.py --sources 3000 --concurrency 2 --in-flight 500 --delay 1 [--write]
 
-It uses a private redis-server and a fresh PostgreSQL database (`factcheck_bench_monitor`,
+The second form is real-world latency: every page answers after a second, the worker keeps
+1,000 fetches in flight (2 processes of 500), and only the first and unchanged rounds run. Every
+round also reports the new PostgreSQL sessions (pg_stat_database.sessions), and the run reports
+the worker's peak memory.
+
+It uses a private redis-server and a fresh PostgreSQL database (`factcheck_bench_monitor_PID`,
 dropped afterwards) on the local server; only loopback is ever contacted. `--write` puts the
 results in bench/README.md under "## Monitor".
 """
@@ -103,7 +109,7 @@ def page_parts(number: int, edited: bool) -> tuple[bytes, bytes]:
     return head.encode(), b"</footer></body></html>"
 
 
-def serve(port: int, sources: int, control: Path) -> None:
+def serve(port: int, sources: int, control: Path, delay: float = 0.0) -> None:
     pages = {
         False: [page_parts(n, False) for n in range(sources)],
         True: [page_parts(n, True) for n in range(sources)],
@@ -127,6 +133,8 @@ def serve(port: int, sources: int, control: Path) -> None:
                 if time.monotonic() - current["checked"] > 0.2:
                     current["mode"], current["checked"] = mode(), time.monotonic()
                 number = int(path.rsplit("/", 1)[1])
+                if delay:
+                    await asyncio.sleep(delay)  # a real site's response time
                 head, tail = pages[current["mode"] == "edited"][number]
                 counter += 1
                 stamp = str(counter).encode() if current["mode"] == "churn" else b"2026-11-25 12:00"
@@ -165,7 +173,8 @@ async def bare_httpx(targets: list[str], in_flight: int = 50) -> float:
     import httpx
 
     queue = list(reversed(targets))
-    async with httpx.AsyncClient(timeout=30) as client:
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
 
         async def worker() -> None:
             while queue:
@@ -225,6 +234,74 @@ def postgres_backends(database: str) -> list[int]:
     return pids
 
 
+class CpuMeter:
+    """CPU time of groups of processes over a whole round, sampled every 0.1 s, so processes that
+    come and go during it (PostgreSQL backends) are counted too, up to their last sample."""
+
+    def __init__(self, groups: dict) -> None:
+        self.groups = groups
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = False
+
+    def _sample(self, baseline: bool) -> None:
+        for name, pids in self.groups.items():
+            for pid in pids():
+                used = cpu_seconds([pid])
+                if baseline:
+                    self.first[pid] = used
+                self.last[pid] = (name, used)
+
+    def _loop(self) -> None:
+        while not self._stop:
+            self._sample(baseline=False)
+            time.sleep(0.1)
+
+    def __enter__(self) -> "CpuMeter":
+        import threading
+
+        self._sample(baseline=True)
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop = True
+        self._thread.join()
+        self._sample(baseline=False)
+
+    def totals(self) -> dict[str, float]:
+        totals = dict.fromkeys(self.groups, 0.0)
+        for pid, (name, used) in self.last.items():
+            totals[name] += used - self.first.get(pid, 0.0)  # a process born in the round: all of it
+        return totals
+
+
+def peak_rss(pids: list[int]) -> int:
+    """Sum of the peak resident set (VmHWM) of `pids`, in bytes (shared pages counted in each)."""
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def database_sessions(database: str) -> int:
+    """Sessions PostgreSQL has opened on `database` (its statistics, flushed within a second or
+    so of a backend's activity)."""
+    import psycopg
+
+    time.sleep(1.2)
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        row = admin.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [database]).fetchone()
+    return int(row[0])
+
+
 def stop(process: subprocess.Popen) -> None:
     """Terminate a process we started (the worker with its pool: it leads its own session)."""
     if process.poll() is not None:
@@ -254,14 +331,23 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2, help="worker pool processes")
     parser.add_argument("--write", action="store_true", help="record the results in bench/README.md")
-    parser.add_argument("--serve", nargs=3, metavar=("PORT", "SOURCES", "CONTROL"), help=argparse.SUPPRESS)
+    parser.add_argument("--delay", type=float, default=0.0, help="every page answers after this many seconds")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=50,
+        help="SOURCE_CHECKS_IN_FLIGHT and SOURCE_CHECK_BATCH of the worker",
+    )
+    parser.add_argument(
+        "--serve", nargs=4, metavar=("PORT", "SOURCES", "CONTROL", "DELAY"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.serve:
-        serve(int(args.serve[0]), int(args.serve[1]), Path(args.serve[2]))
+        serve(int(args.serve[0]), int(args.serve[1]), Path(args.serve[2]), float(args.serve[3]))
         return
 
     work = Path(tempfile.mkdtemp(prefix="bench-monitor-"))
-    database = "factcheck_bench_monitor"
+    database = f"factcheck_bench_monitor_{os.getpid()}"  # two runs at once never share one
     redis_port, http_port = free_port(), free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
@@ -276,6 +362,8 @@ def main() -> None:
         "SOURCE_FETCH_ALLOWED_PORTS": str(http_port),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        "SOURCE_CHECKS_IN_FLIGHT": str(args.in_flight),
+        "SOURCE_CHECK_BATCH": str(args.in_flight),
     }
     os.environ.update(env)
     processes: list[subprocess.Popen] = []
@@ -300,7 +388,7 @@ def main() -> None:
         control = work / "mode"
         control.write_text("static")
         server = subprocess.Popen(
-            [PYTHON, __file__, "--serve", str(http_port), str(args.sources), str(control)],
+            [PYTHON, __file__, "--serve", str(http_port), str(args.sources), str(control), str(args.delay)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -344,8 +432,10 @@ def run(args, env, processes, control, server_pid, work, database, http_port, re
     from sources.models import Source, SourceCheck
 
     targets = urls(args.sources, http_port)
+    # With a delay, the ceiling keeps as many fetches in flight as the worker does.
+    in_flight = args.concurrency * args.in_flight if args.delay else 50
     asyncio.run(bare_httpx(targets[:200]))  # warm up: page cache, connections, imports
-    ceiling = args.sources / asyncio.run(bare_httpx(targets))
+    ceiling = args.sources / asyncio.run(bare_httpx(targets, in_flight))
 
     Source.objects.bulk_create(Source(url=url) for url in targets)
     worker = subprocess.Popen(
@@ -377,28 +467,27 @@ def run(args, env, processes, control, server_pid, work, database, http_port, re
 
     from sources.monitor import dispatch_due_checks
 
+    names = ["first", "unchanged"] if args.delay else ["first", "unchanged", "churn", "edited"]
     rounds = {}
-    for number, name in enumerate(["first", "unchanged", "churn", "edited"], start=1):
+    for number, name in enumerate(names, start=1):
         control.write_text("static" if name in ("first", "unchanged") else name)
         time.sleep(0.3)  # the server rereads its mode every 0.2 s
         Source.objects.update(next_check_at=None)
-        pool = children(worker.pid)
         watched = {
-            "worker main": [worker.pid],
-            "worker pool": pool,
-            "page server": [server_pid],
-            "postgres": postgres_backends(database),
-            "redis": [redis_pid],
+            "worker main": lambda: [worker.pid],
+            "worker pool": lambda: children(worker.pid),
+            "page server": lambda: [server_pid],
+            "postgres": lambda: postgres_backends(database),
+            "redis": lambda: [redis_pid],
         }
-        cpu_before = {k: cpu_seconds(v) for k, v in watched.items()}
+        sessions_before = database_sessions(database)
         busy_before = machine_busy()
         started = time.perf_counter()
-        dispatched = dispatch_due_checks()
-        wait_for(lambda n=number: SourceCheck.objects.count() >= n * args.sources, 600, f"round {name}")
-        elapsed = time.perf_counter() - started
+        with CpuMeter(watched) as meter:
+            dispatched = dispatch_due_checks()
+            wait_for(lambda n=number: SourceCheck.objects.count() >= n * args.sources, 900, f"round {name}")
+            elapsed = time.perf_counter() - started
         busy_after = machine_busy()
-        watched["postgres"] = postgres_backends(database)
-        cpu = {k: cpu_seconds(v) - cpu_before.get(k, 0) for k, v in watched.items()}
         with connection.cursor() as cursor:
             cursor.execute("SELECT outcome, count(*) FROM sources_sourcecheck GROUP BY outcome")
             outcomes = dict(cursor.fetchall())
@@ -406,10 +495,12 @@ def run(args, env, processes, control, server_pid, work, database, http_port, re
             "dispatched": dispatched,
             "seconds": elapsed,
             "checks_per_second": args.sources / elapsed,
-            "cpu_seconds": cpu,
+            "cpu_seconds": meter.totals(),
+            "sessions": database_sessions(database) - sessions_before,
             "machine_busy": (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]),
         }
         assert outcomes == {"ok": number * args.sources}, outcomes
+    peak = {"worker main": peak_rss([worker.pid]), "worker pool": peak_rss(children(worker.pid))}
     stop(worker)
     # The same check without Celery around it, in this process: what the check itself costs.
     from sources import monitor
@@ -430,27 +521,41 @@ def run(args, env, processes, control, server_pid, work, database, http_port, re
         for pk in sample:
             monitor.check_source(pk, force=True)
         in_process[name] = (time.process_time() - started) * 1000 / len(sample)
-    return {"ceiling": ceiling, "rounds": rounds, "cores": os.cpu_count(), "in_process": in_process}
+    return {
+        "ceiling": ceiling,
+        "rounds": rounds,
+        "cores": os.cpu_count(),
+        "in_process": in_process,
+        "peak": peak,
+    }
 
 
 def report(args, results: dict) -> str:
     ceiling, cores, n = results["ceiling"], results["cores"], args.sources
+    title = f"## Monitor at {args.delay:g} s latency" if args.delay else "## Monitor"
+    command = f"`.venv/bin/python bench/monitor.py --sources {n} --concurrency {args.concurrency} --in-flight {args.in_flight}"
+    command += f" --delay {args.delay:g}`" if args.delay else "`"
     lines = [
-        "## Monitor",
+        title,
         "",
-        f"`.venv/bin/python bench/monitor.py --sources {n} --concurrency {args.concurrency}`, "
-        f"{time.strftime('%Y-%m-%d')}, {cores} cores: {n} distinct ~40 KB pages, one loopback address each "
-        "(one site per source), checked through the real path: dispatcher → Redis → "
-        f"`celery -A factcheck worker -Q celery,fetch --concurrency {args.concurrency}` → politeness (Redis), "
-        "safe fetch, extraction, PostgreSQL writes, gzip snapshots. Ceiling: the same fetches by a bare async "
-        "httpx loop (one AsyncClient, 50 in flight) in the same run.",
+        f"{command}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cores} cores shared with other sessions: "
+        f"{n} distinct ~40 KB pages, one loopback address each (one site per source)"
+        + (f", every answer sent {args.delay:g} s after the request" if args.delay else "")
+        + ", checked through the real path: dispatcher → Redis → "
+        f"`celery -A factcheck worker -Q celery,fetch --concurrency {args.concurrency}` (batches of {args.in_flight} "
+        f"sources, {args.in_flight} fetches in flight per process, {args.concurrency * args.in_flight} per worker) → "
+        "politeness (Redis), safe fetch, extraction, PostgreSQL writes, gzip snapshots. Ceiling: the same "
+        "fetches by a bare async httpx loop (one AsyncClient) in the same run"
+        + (f", {args.concurrency * args.in_flight} in flight" if args.delay else ", 50 in flight")
+        + ". CPU is sampled every 0.1 s over the whole round for every process a check touches, "
+        "PostgreSQL backends included (they come and go).",
         "",
         f"Ceiling (bare httpx): **{ceiling:.0f} fetches/s**.",
         "",
         "| round | what a check does | checks/s | vs ceiling | CPU ms per check: worker main + pool, "
-        "page server, PostgreSQL, Redis | checks/s if CPU-bound on "
+        "page server, PostgreSQL, Redis | new PostgreSQL sessions | checks/s if CPU-bound on "
         f"{cores} free cores |",
-        "| --- | --- | ---: | ---: | --- | ---: |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: |",
     ]
     what = {
         "first": "extract with metadata, first snapshot",
@@ -460,46 +565,23 @@ def report(args, results: dict) -> str:
     }
     for name, r in results["rounds"].items():
         per = {k: v * 1000 / n for k, v in r["cpu_seconds"].items()}
-        total = sum(per.values())
+        ours = per["worker main"] + per["worker pool"] + per["postgres"] + per["redis"]
         lines.append(
             f"| {name} | {what[name]} | **{r['checks_per_second']:.0f}** | {r['checks_per_second'] / ceiling:.2f} | "
             f"{per['worker main']:.1f} + {per['worker pool']:.1f}, {per['page server']:.1f}, {per['postgres']:.1f}, "
-            f"{per['redis']:.1f} | {cores * 1000 / total:.0f} |"
+            f"{per['redis']:.1f} | {r['sessions']} | {cores * 1000 / ours:.0f} |"
         )
     busy = max(r["machine_busy"] for r in results["rounds"].values())
-    ours = {
-        name: r["checks_per_second"] * sum(r["cpu_seconds"].values()) / n
-        for name, r in results["rounds"].items()
-    }
     inproc = results["in_process"]
-    unchanged_cpu = results["rounds"]["unchanged"]["cpu_seconds"]
-    worker_unchanged = (unchanged_cpu["worker main"] + unchanged_cpu["worker pool"]) * 1000 / n
-    churn = results["rounds"]["churn"]
-    churn_cpu = sum(churn["cpu_seconds"].values()) * 1000 / n
+    peak = results["peak"]
     lines += [
         "",
-        f"The machine was up to {busy:.0%} busy during the rounds, of which this run used "
-        f"{min(ours.values()):.1f}–{max(ours.values()):.1f} cores: other processes (sessions sharing the "
-        "machine) took the rest, so the measured checks/s are low; the last column divides the cores by "
-        "the CPU one check costs.",
-        "",
-        "What limits it: CPU in the worker. The same check called in-process (no Celery) costs "
-        f"{inproc['unchanged']:.1f} ms of CPU when the bytes are unchanged and {inproc['churn']:.1f} ms when they "
-        f"must be extracted; the worker spends {worker_unchanged:.1f} ms per unchanged check, so Celery around a "
-        f"one-source task (consumer, acks, prefork pipes, per-task database health check and log lines) adds "
-        f"~{worker_unchanged - inproc['unchanged']:.1f} ms. Main-text extraction is the other big item "
-        "(trafilatura, ~5 ms for 40 KB; first checks also run its metadata extraction, ~8 ms), then the "
-        "PostgreSQL round trips through the ORM (read, conditional update, check insert: ~2 ms). The ceiling "
-        f"does none of this: a bare fetch costs {1000 / ceiling:.1f} ms here. "
-        "Batching several sources per task is the known next step if a worker ever needs more.",
-        "",
-        f"For sizing, use the churn round (real sites rarely send identical bytes twice): "
-        f"**{churn_cpu:.1f} ms of CPU per check, about {1000 / churn_cpu:.0f} checks/s per free core** "
-        f"(measured here, contended: {churn['checks_per_second']:.0f} checks/s for one worker of "
-        f"{args.concurrency} processes). 1,000,000 sources a day is {1_000_000 / 86400:.1f} checks/s on average, "
-        f"about {1_000_000 / 86400 * churn_cpu / 1000:.2f} of a core. Real sites answer in 100 ms–2 s, not "
-        "loopback's ~1 ms: a fetch worker needs enough processes to wait on them (checks/s ≈ processes ÷ "
-        "average response time), which is the number to size, not CPU.",
+        f"Machine busy during the rounds: up to {busy:.0%} (other sessions' test suites and benchmarks), so "
+        "the measured checks/s are depressed; the last column divides the cores by the CPU one check "
+        "costs (worker, PostgreSQL, Redis; not the page server). Peak resident memory: worker main "
+        f"{peak['worker main'] / 2**20:.0f} MB, pool processes {peak['worker pool'] / 2**20:.0f} MB together "
+        "(VmHWM, shared pages counted in each). In-process (no Celery) CPU of one check: "
+        f"{inproc['unchanged']:.1f} ms unchanged, {inproc['churn']:.1f} ms when the text must be extracted.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -507,7 +589,8 @@ def report(args, results: dict) -> str:
 def write_section(section: str) -> None:
     readme = ROOT / "bench" / "README.md"
     text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Monitor\n.*?(?=^## |\Z)", re.S | re.M)
+    title = re.escape(section.split("\n", 1)[0])
+    pattern = re.compile(rf"^{title}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
     readme.write_text(text)
 
