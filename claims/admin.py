@@ -108,16 +108,42 @@ class CitationForm(forms.ModelForm):
             raise ValidationError({"source": "Pick a source or paste its URL."})
         return cleaned
 
+    def source_key(self) -> object:
+        """What this row cites, comparable across rows: a source id or a new source's URL."""
+        source = self.cleaned_data.get("source")
+        return source.pk if source is not None else getattr(self.new_source, "url", None)
+
     def save(self, commit: bool = True) -> Citation:
         if self.new_source is not None:
-            self.new_source.save()
-            self.instance.source = self.new_source
+            # Another row of this form may have pasted the same new URL (in another spelling).
+            self.instance.source, _ = Source.objects.get_or_create(url=self.new_source.url)
         return super().save(commit)
+
+
+class CitationFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """Two rows citing one source with one role would break the unique constraint on save:
+        say so on the form instead, whichever spelling each row pasted."""
+        super().clean()
+        seen: dict[tuple[object, str], int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            key = (form.source_key(), form.cleaned_data.get("role"))
+            if key[0] is None:
+                continue
+            if key in seen:
+                raise ValidationError(
+                    f"Rows {seen[key]} and {number} cite the same source: it is cited twice with the "
+                    "same role. Keep one row, or give them different roles."
+                )
+            seen[key] = number
 
 
 class CitationInline(admin.TabularInline):
     model = Citation
     form = CitationForm
+    formset = CitationFormSet
     autocomplete_fields = ["source"]
     extra = 1
     readonly_fields = ["source_health"]

@@ -9,14 +9,18 @@ configurations and OR-ed, so "talks" finds the English "talk" stem and the Russi
 "переговоры" its own, and results are ranked with `ts_rank` over the GIN index.
 
 On SQLite (`make run` without a server) there is no vector: every word must occur
-(case-insensitively) in the statement, context or verdict, and results are ordered by date.
+(case-insensitively, in any script: SQLite's own LIKE and lower() fold only ASCII, so
+"Референдум" would miss "референдум") in the statement, context or verdict, and results are
+ordered by date. The folding is Python's `str.casefold`, registered on each SQLite connection.
 """
+
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import CharField, F, FloatField, Func, Q, QuerySet, Value
 
-from claims.models import Claim
+from claims.models import Claim, Verdict
 
 SEARCH_CONFIGS = ("english", "russian", "simple")
 MAX_QUERY_LENGTH = 200
@@ -41,24 +45,36 @@ def search_claims(queryset: QuerySet[Claim], text: str) -> QuerySet[Claim]:
     if uses_full_text_search():
         query = search_query(text)
         return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    matches = Q()
-    for word in text.split():
-        matches &= (
-            Q(statement__icontains=word)
-            | Q(context__icontains=word)
-            | Q(
-                verdicts__is_current=True,
-                verdicts__published_at__isnull=False,
-                verdicts__headline__icontains=word,
-            )
-            | Q(
-                verdicts__is_current=True,
-                verdicts__published_at__isnull=False,
-                verdicts__reasoning__icontains=word,
-            )
+    verdicts = Verdict.objects.filter(is_current=True, published_at__isnull=False).annotate(
+        headline_folded=CaseFold("headline"), reasoning_folded=CaseFold("reasoning")
+    )
+    candidates = queryset.annotate(statement_folded=CaseFold("statement"), context_folded=CaseFold("context"))
+    for word in text.casefold().split():
+        in_verdict = verdicts.filter(
+            Q(headline_folded__contains=word) | Q(reasoning_folded__contains=word)
+        ).values("claim_id")
+        candidates = candidates.filter(
+            Q(statement_folded__contains=word) | Q(context_folded__contains=word) | Q(pk__in=in_verdict)
         )
-    ids = queryset.filter(matches).values("pk")
+    ids = candidates.values("pk")
     return queryset.filter(pk__in=ids).annotate(rank=Value(1.0, output_field=FloatField()))
+
+
+class CaseFold(Func):
+    """Unicode case folding on SQLite (see register_sqlite_casefold)."""
+
+    function = "factcheck_casefold"
+    output_field = CharField()
+
+
+def _casefold(value: str | None) -> str | None:
+    return value.casefold() if value is not None else None
+
+
+def register_sqlite_casefold(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """connection_created receiver: give each SQLite connection the folding function."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("factcheck_casefold", 1, _casefold, deterministic=True)
 
 
 def refresh_search_vectors(queryset: QuerySet[Claim] | None = None) -> int:
