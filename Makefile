@@ -21,17 +21,14 @@ messages: $(BIN)/.installed
 tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 
-# Web server, Celery worker and beat on the embedded defaults (SQLite, filesystem broker).
-# Ctrl-C stops all three.
+# Web server, Celery worker and beat on what the settings give with no environment (SQLite,
+# the SQLite broker, a file cache; see the README), supervised by factcheck/devrun.py: a
+# worker that dies is restarted, one Ctrl-C or TERM stops all three. PORT is honoured.
 run: export DEBUG ?= 1
 run: $(BIN)/.installed messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddemo --admin
-	trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A factcheck worker -Q celery,fetch --concurrency 2 -l info & \
-	$(BIN)/celery -A factcheck beat -S django -l info & \
-	echo "factcheck: http://127.0.0.1:$(PORT)/  (admin: /admin/, API: /api/v1/)"; \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) exec $(BIN)/python -m factcheck.devrun
 
 test: $(BIN)/.installed messages tests/e2e/node_modules/.package-lock.json
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from claims import proposals, workflow
@@ -187,10 +188,16 @@ class VerdictInline(admin.StackedInline):
     def status_line(self, obj: Verdict) -> str:
         if not obj.pk:
             return "New: becomes the current verdict when saved."
-        state = "current" if obj.is_current else f"superseded {obj.superseded_at:%Y-%m-%d %H:%M}"
+        state = (
+            "current" if obj.is_current else f"superseded {localtime(obj.superseded_at):%Y-%m-%d %H:%M %Z}"
+        )
         author = obj.author_name or (obj.author.get_username() if obj.author else "system")
         return format_html(
-            "{} {}, by {}, {}", rating_badge(obj.rating), state, author, f"{obj.created_at:%Y-%m-%d %H:%M}"
+            "{} {}, by {}, {}",
+            rating_badge(obj.rating),
+            state,
+            author,
+            f"{localtime(obj.created_at):%Y-%m-%d %H:%M %Z}",
         )
 
 
@@ -288,7 +295,7 @@ def what_changed(citation: Citation) -> str:
         parts.append(
             format_html(
                 "since {} ({} ago)",
-                f"{source.health_changed_at:%Y-%m-%d %H:%M}",
+                f"{localtime(source.health_changed_at):%Y-%m-%d %H:%M %Z}",
                 timesince(source.health_changed_at),
             )
         )
@@ -300,7 +307,7 @@ def what_changed(citation: Citation) -> str:
         parts.append(
             format_html(
                 'text changed {} · <a href="{}">diff since cited</a>',
-                f"{source.content_changed_at:%Y-%m-%d %H:%M}",
+                f"{localtime(source.content_changed_at):%Y-%m-%d %H:%M %Z}",
                 diff_url(source.pk, citation.cited_snapshot, citation.latest_snapshot),
             )
         )
@@ -343,14 +350,15 @@ class ClaimActionForm(ActionForm):
 
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyHistoryAdmin):
+    # What an editor triages by comes right after the statement, so it stays on screen at
+    # 1280 px (tests/e2e/test_admin_layout.py); language is a filter, not a column.
     list_display = [
         "short_statement",
-        "claimant",
-        "claimed_on",
-        "language",
         "status",
         "verdict_badge",
         "evidence_alert",
+        "claimant",
+        "claimed_on",
         "updated_at",
     ]
     list_display_links = ["short_statement"]

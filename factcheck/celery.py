@@ -5,8 +5,12 @@ from pathlib import Path
 
 from celery import Celery, Task
 from celery.signals import task_postrun, task_prerun
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+# The embedded default broker (SQLite); registered by name so that Redis deployments never
+# import SQLAlchemy.
+TRANSPORT_ALIASES["factcheck-sqlite"] = "factcheck.broker:Transport"
 
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -14,16 +18,16 @@ app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect
-def create_broker_folders(sender: Celery, **kwargs) -> None:
-    """The filesystem broker (embedded default) needs its folders before the first message.
+def create_broker_folder(sender: Celery, **kwargs) -> None:
+    """The embedded SQLite broker needs its folder before the first connection.
 
     Done once the configuration is loaded, not at import: reading `app.conf` while the
     `factcheck` package is imported would load the settings from inside their own import and
     bury a settings error (a missing SECRET_KEY) under "Models aren't loaded yet".
     """
-    for folder in (sender.conf.broker_transport_options or {}).values():
-        if isinstance(folder, str) and folder.startswith("/"):
-            Path(folder).mkdir(parents=True, exist_ok=True)
+    url = sender.conf.broker_url or ""
+    if url.startswith("factcheck-sqlite+sqlite:///"):
+        Path(url.removeprefix("factcheck-sqlite+sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 @task_prerun.connect

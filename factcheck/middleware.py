@@ -8,10 +8,12 @@ import logging
 import re
 import time
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from factcheck.routers import reading_public_api
 
@@ -89,3 +91,36 @@ class PublicReadMiddleware:
             return self.get_response(request)
         finally:
             reading_public_api.reset(token)
+
+
+TIME_ZONE_COOKIE = "tz"
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+){0,2}$")
+
+
+def editor_time_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
+    """The IANA zone the editor's browser reported (admin/base_site.html sets the cookie), if
+    it names a real zone; anything else is ignored, never an error."""
+    name = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    if not _ZONE_NAME.match(name) or len(name) > 64:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class EditorTimeZoneMiddleware:
+    """Admin pages show times in the editor's own time zone (the database and API stay UTC)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = editor_time_zone(request) if request.path.startswith("/admin/") else None
+        if zone is None:
+            return self.get_response(request)
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,7 +1,7 @@
 """Settings for factcheck, read from the environment (see README.md, "Environment").
 
-With nothing set, the project runs on embedded defaults: a SQLite file, a filesystem Celery
-broker and an in-process cache. Production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
+With nothing set, the project runs on embedded defaults: a SQLite file, a Celery broker in
+another SQLite file (factcheck/broker.py) and a file cache, all under VAR_DIR. Production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 """
 
 from pathlib import Path
@@ -10,9 +10,10 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-
 env = environ.Env()
+
+# Where the embedded defaults keep their state (broker, cache, media, the demo admin password).
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "factcheck.middleware.PublicReadMiddleware",
+    "factcheck.middleware.EditorTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -94,6 +96,17 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`'s web, worker and beat write one file at once: WAL lets readers through while
+    # one writes, IMMEDIATE takes the write lock up front (no "database is locked" on upgrade),
+    # and a busy writer is waited for instead of failing the request or the check.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer must fail a request or a health check fast, not hang it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
@@ -131,6 +144,9 @@ if not _languages or set(_languages) - set(_AVAILABLE_LANGUAGES):
 LANGUAGES = [(code, _AVAILABLE_LANGUAGES[code]) for code in _languages]
 LANGUAGE_CODE = _languages[0]
 TIME_ZONE = "UTC"
+# Admin times carry their zone's abbreviation (factcheck/formats); the editor's zone comes from
+# their browser (EditorTimeZoneMiddleware).
+FORMAT_MODULE_PATH = ["factcheck.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -157,7 +173,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_FILE_OVERWRITE = False
 
 # Redis is the broker, the result store and the cache when REDIS_URL is set; without it,
-# everything runs in-process or on the filesystem so `make run` needs no server.
+# everything runs on SQLite files and the filesystem so `make run` needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # The cache holds only derived data: while Redis is down it answers "miss" (factcheck/cache.py)
@@ -185,16 +201,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    _broker_dir = VAR_DIR / "celery"
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
+    # Not the filesystem transport: its readers can see half-written messages (the worker died
+    # with JSONDecodeError). One SQLite transaction per message instead (factcheck/broker.py).
+    CELERY_BROKER_URL = f"factcheck-sqlite+sqlite:///{VAR_DIR / 'celery' / 'broker.sqlite3'}"
     CELERY_RESULT_BACKEND = None
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

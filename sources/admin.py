@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 
 from factcheck.admin_guards import ReadOnlyHistoryAdmin, StaleFormGuard, changed_fields_only
 from sources import monitor, volatility
@@ -188,7 +189,7 @@ class SourceAdmin(ReadOnlyHistoryAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    f"{c.checked_at:%Y-%m-%d %H:%M}",
+                    f"{localtime(c.checked_at):%Y-%m-%d %H:%M %Z}",
                     c.get_outcome_display(),
                     c.status_code or "–",
                     c.duration_ms,
@@ -220,7 +221,7 @@ class SourceAdmin(ReadOnlyHistoryAdmin):
                     r.get_kind_display(),
                     r.text[:200],
                     r.changes,
-                    f"since {r.candidate_seen_at:%Y-%m-%d %H:%M}" if r.candidate_seen_at else "–",
+                    f"since {localtime(r.candidate_seen_at):%Y-%m-%d %H:%M %Z}" if r.candidate_seen_at else "–",
                     r.key,
                 )
                 for r in rows
@@ -242,7 +243,7 @@ class SourceAdmin(ReadOnlyHistoryAdmin):
             '<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td><a href="{}">raw body</a></td></tr>',
             (
                 (
-                    f"{s.taken_at:%Y-%m-%d %H:%M}",
+                    f"{localtime(s.taken_at):%Y-%m-%d %H:%M %Z}",
                     s.title or "–",
                     s.content_hash[:12],
                     format_html('<a href="{}">diff with previous</a>', diff_url(obj.pk, older.pk, s.pk))

@@ -31,9 +31,25 @@ def test_loaddemo_loads_the_seed_claims_and_is_idempotent():
         assert demand in statements
 
 
-def test_loaddemo_admin_prints_a_working_login(capsys):
+def test_loaddemo_admin_prints_a_working_login(capsys, settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # never the developer's own var/admin-password
     call_command("loaddemo", "--admin")
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Admin login"))
     password = line.split(" / ")[1].split()[0]
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password(password)
+
+
+def test_the_admin_password_stays_the_same_across_runs_and_is_kept_privately(capsys, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+    def printed() -> str:
+        call_command("loaddemo", "--admin")
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Admin login"))
+        assert str(tmp_path / "admin-password") in line
+        return line.split(" / ")[1].split()[0]
+
+    first = printed()
+    assert printed() == first
+    assert get_user_model().objects.get(username="admin").check_password(first)
+    assert (tmp_path / "admin-password").stat().st_mode & 0o077 == 0

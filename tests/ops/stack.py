@@ -197,9 +197,12 @@ class Browser:
 
     stack: Stack
     cookies: dict[str, str] = field(default_factory=dict)
+    timeout: float = 15
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, dict, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", int(self.stack.env["PORT"]), timeout=15)
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", int(self.stack.env["PORT"]), timeout=self.timeout
+        )
         headers = {
             "Host": HOST,
             "X-Forwarded-Proto": "https",

@@ -112,7 +112,7 @@ def test_snapshot_bodies_stay_on_the_filesystem_without_a_bucket(settings):
 
 
 def test_embedded_defaults_need_no_server_and_share_the_cache_between_processes():
-    """`make run` with nothing set: SQLite, a filesystem broker, and a cache that the web,
+    """`make run` with nothing set: SQLite, a SQLite broker, and a cache that the web,
     worker and beat processes all see (heartbeats and politeness slots live there)."""
     env = {k: v for k, v in production_env(DEBUG="1").items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.pop("SECRET_KEY")
@@ -124,7 +124,9 @@ def test_embedded_defaults_need_no_server_and_share_the_cache_between_processes(
         env,
     )
     assert writer.returncode == 0, writer.stderr[-2000:]
-    assert json.loads(writer.stdout) == ["django.db.backends.sqlite3", "filesystem://"]
+    engine, broker = json.loads(writer.stdout)
+    assert engine == "django.db.backends.sqlite3"
+    assert broker.startswith("factcheck-sqlite+sqlite:///") and broker.endswith("/var/celery/broker.sqlite3")
     reader = django_eval(f"from django.core.cache import cache\nprint(cache.get({key!r}))", env)
     assert reader.stdout.strip() == "seen"
 
