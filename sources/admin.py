@@ -221,7 +221,9 @@ class SourceAdmin(ReadOnlyHistoryAdmin):
                     r.get_kind_display(),
                     r.text[:200],
                     r.changes,
-                    f"since {localtime(r.candidate_seen_at):%Y-%m-%d %H:%M %Z}" if r.candidate_seen_at else "–",
+                    f"since {localtime(r.candidate_seen_at):%Y-%m-%d %H:%M %Z}"
+                    if r.candidate_seen_at
+                    else "–",
                     r.key,
                 )
                 for r in rows
