@@ -97,6 +97,7 @@ class Child:
 @dataclass
 class Supervisor:
     children: list[Child]
+    grace: float = STOP_GRACE_SECONDS
     stopping: bool = False
     hurry: bool = False
     signals: list[int] = field(default_factory=list)
@@ -141,12 +142,12 @@ class Supervisor:
         for child in self.children:
             child.due_at = None
             child.signal_leader(signal.SIGTERM)
-        self._wait(STOP_GRACE_SECONDS)
+        self._wait(self.grace)
         for child in self.children:
             if child.group_alive():
                 say(f"{child.name} still running; sending QUIT")
                 child.signal_leader(signal.SIGQUIT)
-        self._wait(5.0)
+        self._wait(self.grace / 2)
         for child in self.children:
             if child.group_alive():
                 say(f"{child.name} still running; killing it")

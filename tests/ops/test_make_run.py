@@ -58,21 +58,3 @@ def test_make_run_records_a_thousand_checks_restarts_a_dead_worker_and_stops_on_
     for pids in run.pids().values():
         for pid in pids:
             assert not group_alive(pid), pid
-
-
-def test_make_run_stops_cleanly_on_term_and_honours_port(tmp_path):
-    with page_server() as page_port:
-        run = MakeRun.start(tmp_path, page_port)
-        try:
-            run.wait_ready()
-            assert f"factcheck: http://127.0.0.1:{run.port}/  (admin: /admin/" in run.log()
-            assert f"Starting development server at http://127.0.0.1:{run.port}/" in run.log()
-            pids = run.pids()
-            seconds = run.stop("term")
-        finally:
-            run.kill()
-
-    assert seconds < 30, run.log()[-3000:]
-    assert "factcheck: stopped" in run.log()
-    for name in ("web", "worker", "beat"):
-        assert not group_alive(pids[name][0]), name

@@ -74,7 +74,8 @@ def test_the_claim_page_says_what_changed(editor_client, evidence, page):
     text = editor_client.get(reverse("admin:claims_claim_change", args=[published.pk])).content.decode()
     assert "What changed" in text
     assert re.search(
-        r"text changed \d{4}-\d\d-\d\d \d\d:\d\d · <a href=\"[^\"]+/diff/\?a=\d+&amp;b=\d+\">", text
+        r"text changed \d{4}-\d\d-\d\d \d\d:\d\d [A-Z+0-9-]+ · <a href=\"[^\"]+/diff/\?a=\d+&amp;b=\d+\">",
+        text,
     )
 
 
