@@ -20,6 +20,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import CharField, F, FloatField, Func, Q, QuerySet, Value
 
+from claims import selectors
 from claims.models import Claim, Verdict
 
 SEARCH_CONFIGS = ("english", "russian", "simple")
@@ -45,7 +46,7 @@ def search_claims(queryset: QuerySet[Claim], text: str) -> QuerySet[Claim]:
     if uses_full_text_search():
         query = search_query(text)
         return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    verdicts = Verdict.objects.filter(is_current=True, published_at__isnull=False).annotate(
+    verdicts = Verdict.objects.filter(selectors.current_public_verdict_q()).annotate(
         headline_folded=CaseFold("headline"), reasoning_folded=CaseFold("reasoning")
     )
     candidates = queryset.annotate(statement_folded=CaseFold("statement"), context_folded=CaseFold("context"))

@@ -9,16 +9,47 @@ export all start from these functions, so a rule changes in one place.
 
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from claims.models import Citation, Claim, Claimant, ExternalReview, Status, Topic, Verdict
+from claims.models import PUBLIC_STATUSES, Citation, Claim, Claimant, ExternalReview, Status, Topic, Verdict
 from sources.models import Snapshot, Source
 
-PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 LISTED_STATUSES = (Status.PUBLISHED,)  # retracted claims are listed only when asked for
+
+# The rule, as ORM conditions (with a path `prefix` such as "claim__" or "verdicts__") and as
+# SQL for the raw-SQL serializers and the search trigger. `Claim.is_public` reads the same
+# PUBLIC_STATUSES; tests/claims/test_public_rule.py checks the trigger installed in the
+# database against `current_public_verdict_sql`, so a rule change cannot miss it.
+
+
+def public_claim_q(prefix: str = "") -> Q:
+    """A claim the public may reach: published or retracted."""
+    return Q(**{f"{prefix}status__in": PUBLIC_STATUSES})
+
+
+def public_verdict_q(prefix: str = "") -> Q:
+    """A verdict the public may read: one that was published (with its claim, or approved)."""
+    return Q(**{f"{prefix}published_at__isnull": False})
+
+
+def current_public_verdict_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}is_current": True}) & public_verdict_q(prefix)
+
+
+def public_claim_sql(alias: str) -> str:
+    statuses = ", ".join(f"'{status.value}'" for status in PUBLIC_STATUSES)
+    return f"{alias}.status IN ({statuses})"
+
+
+def public_verdict_sql(alias: str) -> str:
+    return f"{alias}.published_at IS NOT NULL"
+
+
+def current_public_verdict_sql(alias: str) -> str:
+    return f"{alias}.is_current AND {public_verdict_sql(alias)}"
 
 
 def public_claims() -> QuerySet[Claim]:
     """Every claim the public may reach by id: published or retracted."""
-    return Claim.objects.filter(status__in=PUBLIC_STATUSES)
+    return Claim.objects.filter(public_claim_q())
 
 
 def published_claims() -> QuerySet[Claim]:
@@ -26,17 +57,12 @@ def published_claims() -> QuerySet[Claim]:
     return Claim.objects.filter(status=Status.PUBLISHED)
 
 
-def public_verdicts() -> QuerySet[Verdict]:
-    """Verdicts that were published, on public claims (a verdict is published with its claim)."""
-    return Verdict.objects.filter(published_at__isnull=False, claim__status__in=PUBLIC_STATUSES)
-
-
 def with_current_verdict(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     """Join each claim's current published verdict as `current_verdict` (one row per claim)."""
     return claims.annotate(
         current_verdict=FilteredRelation(
             "verdicts",
-            condition=Q(verdicts__is_current=True, verdicts__published_at__isnull=False),
+            condition=current_public_verdict_q("verdicts__"),
         )
     )
 
@@ -50,13 +76,13 @@ def latest_snapshot_at(source_ref: str = "pk") -> Subquery:
 
 def public_sources() -> QuerySet[Source]:
     """Sources cited by at least one public claim, with `latest_snapshot_at`."""
-    cited = Citation.objects.filter(source=OuterRef("pk"), claim__status__in=PUBLIC_STATUSES)
+    cited = Citation.objects.filter(public_claim_q("claim__"), source=OuterRef("pk"))
     return Source.objects.filter(Exists(cited)).annotate(latest_snapshot_at=latest_snapshot_at())
 
 
 def public_claimants() -> QuerySet[Claimant]:
     """Claimants with a public claim, with `claim_count` = their published claims."""
-    public = Claim.objects.filter(claimant=OuterRef("pk"), status__in=PUBLIC_STATUSES)
+    public = Claim.objects.filter(public_claim_q(), claimant=OuterRef("pk"))
     return Claimant.objects.filter(Exists(public)).annotate(
         claim_count=Count("claims", filter=Q(claims__status__in=LISTED_STATUSES), distinct=True)
     )
@@ -64,7 +90,7 @@ def public_claimants() -> QuerySet[Claimant]:
 
 def public_topics() -> QuerySet[Topic]:
     """Topics with a public claim, with `claim_count` = their published claims."""
-    public = Claim.topics.through.objects.filter(topic=OuterRef("pk"), claim__status__in=PUBLIC_STATUSES)
+    public = Claim.topics.through.objects.filter(public_claim_q("claim__"), topic=OuterRef("pk"))
     return Topic.objects.filter(Exists(public)).annotate(
         claim_count=Count("claims", filter=Q(claims__status__in=LISTED_STATUSES), distinct=True)
     )
@@ -82,7 +108,7 @@ def public_claim_detail() -> QuerySet[Claim]:
         .prefetch_related(
             Prefetch(
                 "verdicts",
-                queryset=Verdict.objects.filter(published_at__isnull=False).order_by("-published_at", "-id"),
+                queryset=Verdict.objects.filter(public_verdict_q()).order_by("-published_at", "-id"),
                 to_attr="public_verdicts",
             ),
             "topics",

@@ -168,15 +168,15 @@ CLAIM_DETAIL_FIELDS = (
     "claimant__country",
     "claimant__wikidata_id",
 )
-VERDICTS_JSON_SQL = """
+VERDICTS_JSON_SQL = f"""
 SELECT coalesce(jsonb_agg(jsonb_build_object(
            'id', v.id, 'rating', v.rating, 'original_rating', v.original_rating, 'headline', v.headline,
            'reasoning', v.reasoning, 'author_name', v.author_name, 'is_current', v.is_current,
            'published_at', v.published_at, 'superseded_at', v.superseded_at)
          ORDER BY v.published_at DESC, v.id DESC), '[]')
   FROM claims_verdict v
- WHERE v.claim_id = claims_claim.id AND v.published_at IS NOT NULL
-"""
+ WHERE v.claim_id = claims_claim.id AND {selectors.public_verdict_sql("v")}
+"""  # noqa: S608 - constant SQL: the one rule of claims/selectors.py, no input
 CITATIONS_JSON_SQL = """
 SELECT coalesce(jsonb_agg(jsonb_build_object(
            'role', ci.role, 'quote', ci.quote, 'id', s.id, 'url', s.url, 'title', s.title,
