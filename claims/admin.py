@@ -36,6 +36,7 @@ from claims.models import (
     Topic,
     Verdict,
 )
+from claims.selectors import public_claim_q
 from factcheck.admin_guards import ReadOnlyHistoryAdmin, StaleFormGuard, changed_fields_only
 from sources.models import ATTENTION_HEALTH, Health, Outcome, Snapshot, Source, SourceCheck
 from sources.urlnorm import InvalidURL, normalize_url
@@ -67,6 +68,17 @@ class ClaimantAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["kind", "country"]
     search_fields = ["name", "slug", "wikidata_id"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def has_change_permission(self, request: HttpRequest, obj: Claimant | None = None) -> bool:
+        # A claimant's name and details are shown with every public claim of theirs: once they
+        # have one, only users who may publish change them.
+        if (
+            obj is not None
+            and not workflow.can_publish(request.user)
+            and obj.claims.filter(public_claim_q()).exists()
+        ):
+            return False
+        return super().has_change_permission(request, obj)
 
 
 class CitationForm(forms.ModelForm):

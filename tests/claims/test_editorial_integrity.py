@@ -372,3 +372,17 @@ def test_an_editors_save_writes_only_the_fields_it_changed(client, users):
         Status.PUBLISHED,
         users["editor"],
     )
+
+
+@pytest.mark.parametrize(("role", "changed"), [("fact_checker", False), ("editor", True)])
+def test_only_editors_rename_a_claimant_the_public_sees(client, users, role, changed):
+    claim = published_claim()
+    url = reverse("admin:claims_claimant_change", args=[claim.claimant_id])
+    as_user(client, users["editor"])
+    data = change_form_data(client, url)
+    data["name"] = "Renamed"
+    as_user(client, users[role])
+    assert client.post(url, data).status_code == (302 if changed else 403)
+    client.logout()
+    name = client.get(f"/api/v1/claimants/{claim.claimant_id}/").json()["name"]
+    assert (name == "Renamed") is changed
