@@ -553,6 +553,7 @@ class ClaimAdmin(ReadOnlyHistoryAdmin):
                 TRANSITION_BUTTONS[name] for name in workflow.allowed_transitions(obj, request.user)
             ]
             context["pending_proposals"] = list(obj.proposals.filter(status=ProposalStatus.PENDING))
+            context["can_decide"] = workflow.can_publish(request.user)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def transition_view(self, request: HttpRequest, claim_id: int, name: str) -> HttpResponseRedirect:

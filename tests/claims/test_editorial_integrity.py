@@ -386,3 +386,35 @@ def test_only_editors_rename_a_claimant_the_public_sees(client, users, role, cha
     client.logout()
     name = client.get(f"/api/v1/claimants/{claim.claimant_id}/").json()["name"]
     assert (name == "Renamed") is changed
+
+
+@pytest.mark.parametrize("role", ["fact_checker", "viewer", "nobody"])
+@pytest.mark.parametrize("action", ["publish", "retract"])
+def test_bulk_actions_change_nothing_for_users_who_may_not_publish(client, users, role, action):
+    live, waiting = published_claim(), published_claim()
+    Claim.objects.filter(pk=waiting.pk).update(status=Status.REVIEW)
+    before = public(client, live)
+    as_user(client, users[role])
+    client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": action, "_selected_action": [live.pk, waiting.pk], "reason": "Because."},
+    )
+    client.logout()
+    assert public(client, live) == before
+    assert Claim.objects.get(pk=waiting.pk).status == Status.REVIEW
+
+
+def test_an_editor_approves_a_pending_change_from_the_claim_page(client, users):
+    claim = published_claim(context="Old context")
+    as_user(client, users["fact_checker"])
+    data = change_form_data(client, change_url(claim))
+    data["context"] = "Proposed context"
+    client.post(change_url(claim), data)
+    assert 'value="Approve pending change"' not in client.get(change_url(claim)).content.decode()
+    as_user(client, users["editor"])
+    page = client.get(change_url(claim)).content.decode()
+    assert 'value="Approve pending change"' in page
+    proposal = ChangeProposal.objects.get(claim=claim)
+    client.post(reverse("admin:claims_changeproposal_decide", args=[proposal.pk]), {"_approve": "1"})
+    client.logout()
+    assert public(client, claim)[0]["context"] == "Proposed context"
