@@ -37,7 +37,7 @@ from claims.models import (
     Verdict,
 )
 from claims.selectors import public_claim_q
-from factcheck.admin_guards import ReadOnlyHistoryAdmin, StaleFormGuard, changed_fields_only
+from factcheck.admin_guards import ReadOnlyHistoryAdmin, StaleFormGuard, ViewOnlyAdmin, changed_fields_only
 from sources.models import ATTENTION_HEALTH, Health, Outcome, Snapshot, Source, SourceCheck
 from sources.urlnorm import InvalidURL, normalize_url
 
@@ -695,7 +695,7 @@ TRANSITION_BUTTONS = {
 
 
 @admin.register(Verdict)
-class VerdictAdmin(ReadOnlyHistoryAdmin):
+class VerdictAdmin(ViewOnlyAdmin, ReadOnlyHistoryAdmin):
     """Read-only list of all verdicts with their full history; edits happen on the claim."""
 
     list_display = ["headline", "claim", "rating_display", "is_current", "author_name", "created_at"]
@@ -704,22 +704,13 @@ class VerdictAdmin(ReadOnlyHistoryAdmin):
     search_fields = ["headline", "reasoning", "claim__statement"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     @admin.display(description="Rating", ordering="rating")
     def rating_display(self, obj: Verdict) -> str:
         return rating_badge(obj.rating)
 
 
 @admin.register(ChangeProposal)
-class ChangeProposalAdmin(ReadOnlyHistoryAdmin):
+class ChangeProposalAdmin(ViewOnlyAdmin, ReadOnlyHistoryAdmin):
     """The editors' queue of pending changes to public claims, each with a diff; approve or reject."""
 
     list_display = ["claim", "summary", "proposed_by", "proposed_at", "status", "decided_by"]
@@ -739,15 +730,6 @@ class ChangeProposalAdmin(ReadOnlyHistoryAdmin):
     readonly_fields = fields
     actions = ["approve_selected", "reject_selected"]
     change_form_template = "admin/claims/changeproposal/change_form_decide.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return workflow.can_publish(request.user)

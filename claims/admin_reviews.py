@@ -9,31 +9,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from claims.importer import IMPORTED_FIELDS
 from claims.models import Claim, ExternalReview, LinkedBy, RatingLabel
 
+# What the publisher's record said (the importer's fields, less its internal match key), read-only.
 IMPORTED = [
-    "url",
-    "author_name",
-    "author_url",
-    "author_same_as",
-    "date_published",
-    "date_published_text",
-    "rating_text",
-    "rating_value",
-    "best_rating",
-    "worst_rating",
-    "rating",
-    "language",
-    "claim_text",
-    "claimant_name",
-    "claimant_url",
-    "claimant_same_as",
-    "claim_date",
-    "claim_date_text",
-    "appearances",
-    "headline",
-    "body",
-    "at_id",
+    *(name for name in IMPORTED_FIELDS if name != "claim_key"),
     "linked_by",
     "imported_at",
     "updated_at",

@@ -3,6 +3,8 @@
 - `ReadOnlyHistoryAdmin`: django-simple-history's pages stay visible, but its history form
   view never writes. Its "Revert" POST saves a historical row through the plain ModelAdmin
   form for anyone who may *view* history, bypassing the editorial workflow.
+- `ViewOnlyAdmin`: records written by the workflow or the monitor, shown but never added,
+  changed or deleted through the admin.
 - `StaleFormGuard`: a change form carries a fingerprint of the row as it was loaded and is
   refused, under a row lock, when the row changed since; `changed_fields_only` then writes only
   what the form changed, so a concurrent retraction or source check is never undone.
@@ -30,6 +32,19 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("History is read-only; change the record through its own page.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ViewOnlyAdmin:
+    """Mixin for a ModelAdmin whose rows only their own code writes (verdicts, proposals, checks)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
 
 
 def fingerprint(obj: models.Model, names: Iterable[str]) -> str:
