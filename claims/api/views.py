@@ -333,6 +333,12 @@ class TopicViewSet(PublicViewSet):
         return selectors.public_topics()
 
 
+# Sources and other publishers' reviews have no slug: their path takes the id alone.
+NUMERIC_ID = OpenApiParameter(
+    "lookup", OpenApiTypes.STR, OpenApiParameter.PATH, description="The numeric id."
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Sources",
@@ -344,9 +350,7 @@ class TopicViewSet(PublicViewSet):
     ),
     retrieve=extend_schema(
         summary="One source",
-        parameters=[
-            OpenApiParameter("lookup", OpenApiTypes.STR, OpenApiParameter.PATH, description="The numeric id.")
-        ],
+        parameters=[NUMERIC_ID],
         responses={200: shapes.SourceSerializer, **DETAIL_ERRORS},
     ),
 )
@@ -373,9 +377,7 @@ class SourceViewSet(PublicViewSet):
     ),
     retrieve=extend_schema(
         summary="One review by another publisher",
-        parameters=[
-            OpenApiParameter("lookup", OpenApiTypes.STR, OpenApiParameter.PATH, description="The numeric id.")
-        ],
+        parameters=[NUMERIC_ID],
         responses={200: shapes.ExternalReviewSerializer, **DETAIL_ERRORS},
     ),
 )
