@@ -32,11 +32,14 @@ import trafilatura
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
+from sources.interstitial import interstitial_reason
+
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # Problems, as sources.models.Outcome values (this module stays free of Django).
 UNDECODABLE = "undecodable"
 EXTRACTION_LIMIT = "extraction_limit"
+INTERSTITIAL = "interstitial"
 # More than this share of U+FFFD or control characters: the bytes were not text in any encoding.
 MAX_GARBLED = 0.05
 PDF_MAX_PAGES = 2000
@@ -76,6 +79,49 @@ class Extraction:
     publisher: str = ""
     problem: str = ""  # an Outcome value when the body has no usable text; see the module docstring
     error: str = ""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The extraction bounds (SOURCE_EXTRACT_* settings), passed explicitly so that a reader in
+    another process (sources/readers.py) needs no Django."""
+
+    max_bytes: int
+    in_process_bytes: int
+    linear_html_bytes: int
+    timeout: float
+    max_memory: int
+
+
+def read_text(
+    body: bytes,
+    content_type: str,
+    *,
+    url: str,
+    with_metadata: bool,
+    usual_length: int,
+    bounds: Bounds,
+) -> Extraction:
+    """What a check reads from a successful answer: the bounded extraction, and an answer that is
+    not the page (a challenge, a consent wall, text collapsed below `usual_length`) as a problem."""
+    extraction = extract_bounded(
+        body,
+        content_type,
+        url=url,
+        with_metadata=with_metadata,
+        max_bytes=bounds.max_bytes,
+        in_process_bytes=bounds.in_process_bytes,
+        linear_html_bytes=bounds.linear_html_bytes,
+        timeout=bounds.timeout,
+        max_memory=bounds.max_memory,
+    )
+    if extraction.problem or extraction.kind not in ("html", "text", "pdf"):
+        return extraction
+    markup = body[:200_000].decode("utf-8", "replace") if extraction.kind == "html" else ""
+    reason = interstitial_reason(
+        markup=markup, text=extraction.text, title=extraction.title, final_url=url, usual_length=usual_length
+    )
+    return _problem(extraction.kind, INTERSTITIAL, reason) if reason else extraction
 
 
 def _problem(kind: str, problem: str, error: str) -> Extraction:

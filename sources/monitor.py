@@ -21,19 +21,17 @@ redelivered message, a duplicate enqueue) finds nothing to do, and a check that 
 (worker killed) leaves the mark for the redelivery or, after the lease, for the dispatcher.
 """
 
+import asyncio
 import gzip
 import logging
 import random
-import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     DateTimeField,
     Exists,
@@ -49,10 +47,9 @@ from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from sources import politeness, volatility
-from sources.extract import Extraction, extract_bounded, sha256
-from sources.fetch import FetchResult, fetch
-from sources.interstitial import interstitial_reason
+from sources import politeness, readers, volatility
+from sources.extract import Extraction, read_text, sha256
+from sources.fetch import AsyncFetcher, FetchResult, host_of
 from sources.models import Health, LearnedBlock, Outcome, Snapshot, Source, SourceCheck
 from sources.signals import snapshot_taken
 
@@ -248,7 +245,7 @@ def fetch_backlog() -> int | None:
         return None
 
 
-# ---- one check ------------------------------------------------------------------------------
+# ---- checking -------------------------------------------------------------------------------
 
 
 def check_source(source_id: int, *, force: bool = False, politeness_wait: float = 5.0) -> SourceCheck | None:
@@ -262,24 +259,40 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
     killed (the worker's hard time limit, an out-of-memory kill): its redelivery records that as
     a failure, which backs off, instead of repeating the check after every lease.
     """
-    source = Source.objects.filter(pk=source_id).first()
-    if source is None or (not force and source.queued_at is None):
+    sources = _load([source_id], queued_only=not force)
+    if not sources:
         return None
-    now = timezone.now()
+    source = sources[0]
     if not force:
-        killed = _killed_check(source, now)
+        killed = _killed_check(source, timezone.now())
         if killed is not None:
             return record_check(source, killed, raw_hash=None, extraction=None, force=False)
-        Source.objects.filter(pk=source.pk, queued_at__isnull=False).update(check_started_at=now)
-    # A change waiting for confirmation needs the text of this answer even if nothing moved.
-    answer = fetch_and_read(
-        source,
-        confirming=volatility.has_candidates(source),
-        usual_length=lambda: usual_text_length(source),
-        politeness_wait=politeness_wait,
-    )
+        _mark_started([source])
+    (answer,) = asyncio.run(gather_answers([source], politeness_wait=politeness_wait))
+    if isinstance(answer, politeness.HostBusy):
+        raise answer
     return record_check(
         source, answer.result, raw_hash=answer.raw_hash, extraction=answer.extraction, force=force
+    )
+
+
+def _load(source_ids: list[int], *, queued_only: bool) -> list[Source]:
+    """The sources with what their checks need, in one query: whether a change waits for its
+    confirming check (its answer is read even if identical) and the length of the last text."""
+    candidates = LearnedBlock.objects.filter(source=OuterRef("pk")).exclude(candidate_hash="")
+    last_text = (
+        Snapshot.objects.filter(source=OuterRef("pk")).annotate(length=Length("text")).values("length")
+    )
+    sources = Source.objects.filter(pk__in=source_ids)
+    if queued_only:
+        sources = sources.filter(queued_at__isnull=False)
+    return list(sources.annotate(confirming=Exists(candidates), usual_length=Subquery(last_text[:1])))
+
+
+def _mark_started(sources: list[Source]) -> None:
+    now = timezone.now()
+    Source.objects.filter(pk__in=[s.pk for s in sources], queued_at__isnull=False).update(
+        check_started_at=now
     )
 
 
@@ -302,19 +315,33 @@ class Answer:
     extraction: Extraction | None = None
 
 
-def fetch_and_read(
-    source: Source, *, confirming: bool, usual_length: Callable[[], int], politeness_wait: float = 5.0
+async def gather_answers(
+    sources: list[Source], *, politeness_wait: float = 5.0
+) -> list[Answer | politeness.HostBusy]:
+    """The network half of checking `sources` (as `_load` gives them), all on one event loop:
+    up to SOURCE_CHECKS_IN_FLIGHT at once, one connection pool, politeness batched through Redis,
+    extraction in the reader processes. It touches no database; an answer per source, in order,
+    or HostBusy where the host had no free slot in time."""
+    in_flight = asyncio.Semaphore(settings.SOURCE_CHECKS_IN_FLIGHT)
+    async with AsyncFetcher() as fetcher, politeness.BatchSlots() as slots:
+
+        async def one(source: Source) -> Answer | politeness.HostBusy:
+            async with in_flight:
+                try:
+                    return await _answer(source, fetcher, slots, politeness_wait)
+                except politeness.HostBusy as busy:
+                    return busy
+
+        return await asyncio.gather(*(one(source) for source in sources))
+
+
+async def _answer(
+    source: Source, fetcher: AsyncFetcher, slots: politeness.BatchSlots, politeness_wait: float
 ) -> Answer:
-    """The network half of a check: a politeness slot, the safe fetch, and the text when the bytes
-    moved. It touches no database (batches run it in threads); `usual_length` gives the length of
-    the last kept text, asked only when the text is read."""
-    try:
-        host = httpx.URL(source.url).host
-    except httpx.InvalidURL:
-        host = ""
-    with politeness.host_slot(host or "-", wait=politeness_wait):
+    confirming = source.confirming  # a change waiting for confirmation needs this answer's text
+    async with slots.hold(host_of(source.url) or "-", wait=politeness_wait):
         conditional = bool(source.content_hash) and not confirming
-        result = fetch(
+        result = await fetcher.fetch(
             source.url,
             etag=source.etag if conditional else "",
             last_modified=source.last_modified if conditional else "",
@@ -325,9 +352,18 @@ def fetch_and_read(
         # Extraction is the expensive part of a check: skip it when the bytes are identical.
         if raw_hash != source.body_hash or not source.content_hash or confirming:
             needs_names = not source.content_hash and not (source.title and source.publisher)
-            result, extraction = read_answer(result, with_metadata=needs_names, usual_length=usual_length())
+            read = await readers.read(
+                result.body,
+                result.content_type,
+                url=result.final_url,
+                with_metadata=needs_names,
+                usual_length=source.usual_length or 0,
+            )
+            result, extraction = _with_text(result, read)
             if extraction is None:
                 raw_hash = None  # a failure: the next answer is read again whatever its bytes
+        else:
+            result = replace(result, body=b"")  # nothing keeps bytes that were not read
     return Answer(result=result, raw_hash=raw_hash, extraction=extraction)
 
 
@@ -339,109 +375,57 @@ class BatchOutcome:
     busy: dict[int, float] = field(default_factory=dict)  # source id -> retry after (seconds)
 
 
-_fetchers_lock = threading.Lock()
-_fetchers: ThreadPoolExecutor | None = None
-
-
-def fetchers() -> ThreadPoolExecutor:
-    """This process's pool of fetching threads, kept across tasks (and their Redis connections
-    with them): SOURCE_CHECKS_IN_FLIGHT checks wait on the network at once."""
-    global _fetchers
-    with _fetchers_lock:
-        if _fetchers is None:
-            _fetchers = ThreadPoolExecutor(settings.SOURCE_CHECKS_IN_FLIGHT, thread_name_prefix="check")
-        return _fetchers
-
-
 def check_sources(source_ids: Iterable[int], *, politeness_wait: float = 5.0) -> BatchOutcome:
     """Check a batch of queued sources with their fetches in flight together.
 
-    The database work stays on this thread and is done per batch where it can be: one query reads
-    the sources with what their checks need, one UPDATE marks them started; each answer is then
-    recorded (`record_check`, the same guarded write as a single check) as soon as it arrives,
-    while the other fetches are still waiting. A source already recorded (a redelivered batch)
-    is skipped, as `check_source` skips it.
+    The database sees the batch, not its checks: one query reads the sources with what their
+    checks need, one UPDATE marks them started, and once every answer is in, `record_answers`
+    writes them (one guarded UPDATE and one INSERT for the answers without new text). A source
+    already recorded (a redelivered batch) is not in the first query, as `check_source` skips it.
     """
+    sources = _load(list(source_ids), queued_only=True)
     now = timezone.now()
-    candidates = LearnedBlock.objects.filter(source=OuterRef("pk")).exclude(candidate_hash="")
-    last_text = (
-        Snapshot.objects.filter(source=OuterRef("pk")).annotate(length=Length("text")).values("length")
-    )
-    sources = list(
-        Source.objects.filter(pk__in=list(source_ids), queued_at__isnull=False).annotate(
-            confirming=Exists(candidates), usual_length=Subquery(last_text[:1])
-        )
-    )
-    outcome = BatchOutcome()
+    ready: list[tuple[Source, Answer]] = []
     live = []
     for source in sources:
         killed = _killed_check(source, now)
         if killed is None:
             live.append(source)
-        elif check := record_check(source, killed, raw_hash=None, extraction=None, force=False):
-            outcome.checks.append(check)
-    Source.objects.filter(pk__in=[s.pk for s in live], queued_at__isnull=False).update(check_started_at=now)
-    pending = {
-        fetchers().submit(
-            fetch_and_read,
-            source,
-            confirming=source.confirming,
-            usual_length=lambda source=source: source.usual_length or 0,
-            politeness_wait=politeness_wait,
-        ): source
-        for source in live
-    }
-    for future in as_completed(pending):
-        source = pending[future]
-        try:
-            answer = future.result()
-        except politeness.HostBusy as exc:
-            outcome.busy[source.pk] = exc.retry_after
         else:
-            check = record_check(
-                source, answer.result, raw_hash=answer.raw_hash, extraction=answer.extraction, force=False
-            )
-            if check is not None:
-                outcome.checks.append(check)
+            ready.append((source, Answer(result=killed)))
+    _mark_started(live)
+    outcome = BatchOutcome()
+    answers = asyncio.run(gather_answers(live, politeness_wait=politeness_wait)) if live else []
+    for source, answer in zip(live, answers, strict=True):
+        if isinstance(answer, politeness.HostBusy):
+            outcome.busy[source.pk] = answer.retry_after
+        else:
+            ready.append((source, answer))
+    outcome.checks = record_answers(ready)
     return outcome
 
 
 def read_answer(
     result: FetchResult, *, with_metadata: bool = False, usual_length: int = 0
 ) -> tuple[FetchResult, Extraction | None]:
-    """The text of a successful answer, within the extraction bounds; an answer without usable
-    text (undecodable, over the bounds, an interstitial) becomes a failed result instead."""
-    extraction = extract_bounded(
+    """The text of a successful answer, read here (`check_url`); see `_with_text`."""
+    read = read_text(
         result.body,
         result.content_type,
         url=result.final_url,
         with_metadata=with_metadata,
-        max_bytes=settings.SOURCE_EXTRACT_MAX_BYTES,
-        in_process_bytes=settings.SOURCE_EXTRACT_IN_PROCESS_BYTES,
-        linear_html_bytes=settings.SOURCE_EXTRACT_LINEAR_HTML_BYTES,
-        timeout=settings.SOURCE_EXTRACT_TIMEOUT,
-        max_memory=settings.SOURCE_EXTRACT_MAX_MEMORY,
+        usual_length=usual_length,
+        bounds=readers.bounds(),
     )
-    problem, error = extraction.problem, extraction.error
-    if not problem and extraction.kind in ("html", "text", "pdf"):
-        markup = result.body[:200_000].decode("utf-8", "replace") if extraction.kind == "html" else ""
-        error = interstitial_reason(
-            markup=markup,
-            text=extraction.text,
-            title=extraction.title,
-            final_url=result.final_url,
-            usual_length=usual_length,
-        )
-        problem = Outcome.INTERSTITIAL if error else ""
-    if problem:
-        return replace(result, outcome=Outcome(problem), error=error), None
-    return result, extraction
+    return _with_text(result, read)
 
 
-def usual_text_length(source: Source) -> int:
-    """Length of the text last kept for `source` (0 before the first snapshot)."""
-    latest = source.snapshots.annotate(length=Length("text")).values_list("length", flat=True).first()
-    return latest or 0
+def _with_text(result: FetchResult, read: Extraction) -> tuple[FetchResult, Extraction | None]:
+    """An answer without usable text (undecodable, over the bounds, an interstitial) becomes a
+    failed result with the problem as its outcome."""
+    if read.problem:
+        return replace(result, outcome=Outcome(read.problem), error=read.error), None
+    return result, read
 
 
 def record_timeout(source_id: int, error: str) -> SourceCheck | None:
@@ -500,6 +484,99 @@ def record_check(
     }
     if not force:
         seen["queued_at__isnull"] = False
+    assessment = _apply(source, result, raw_hash=raw_hash, extraction=extraction, now=now)
+    with transaction.atomic():
+        if not Source.objects.filter(**seen).update(**{name: getattr(source, name) for name in CHECK_FIELDS}):
+            return None  # another delivery of this check recorded it first
+        if assessment is not None:
+            if assessment.first:  # a first text (new source, or its URL changed): nothing learned holds
+                source.learned_blocks.all().delete()
+            volatility.save(assessment)
+            if assessment.first or assessment.changed:
+                snapshot = _take_snapshot(source, result, extraction, now)
+                transaction.on_commit(
+                    lambda: snapshot_taken.send(Source, source_id=source.pk, snapshot_id=snapshot.pk),
+                    robust=True,
+                )
+        check = _check_row(source, result, assessment, now)
+        check.save()
+        return check
+
+
+def record_answers(answers: list[tuple[Source, Answer]]) -> list[SourceCheck]:
+    """Record a batch's answers (each source as read before its fetch); the checks recorded.
+
+    Answers with new text go through `record_check` one by one (they compare texts, learn, keep
+    snapshots). The rest, most of a monitor's checks (unchanged bytes, 304s, failures), are
+    written together on PostgreSQL: one UPDATE ... FROM (VALUES ...) with `record_check`'s
+    guards per row, and one INSERT of the checks of the rows it claimed.
+    """
+    plain = [(s, a) for s, a in answers if a.extraction is None]
+    texts = [(s, a) for s, a in answers if a.extraction is not None]
+    checks: list[SourceCheck] = []
+    if plain and connection.vendor == "postgresql":
+        checks += _record_plain(plain)
+    else:
+        texts = answers
+    for source, answer in texts:
+        check = record_check(
+            source, answer.result, raw_hash=answer.raw_hash, extraction=answer.extraction, force=False
+        )
+        if check is not None:
+            checks.append(check)
+    return checks
+
+
+def _record_plain(answers: list[tuple[Source, Answer]]) -> list[SourceCheck]:
+    now = timezone.now()
+    rows = []
+    for source, answer in answers:
+        seen = [source.last_checked_at, source.url, source.change_reviewed_at]
+        _apply(source, answer.result, raw_hash=answer.raw_hash, extraction=None, now=now)
+        rows.append((source, answer.result, seen))
+    pk = Source._meta.pk
+    fields = [Source._meta.get_field(name) for name in CHECK_FIELDS]
+    guards = [Source._meta.get_field(name) for name in ("last_checked_at", "url", "change_reviewed_at")]
+    name = connection.ops.quote_name
+    row = (
+        "("
+        + ", ".join(f"%s::{f.db_type(connection)}" for f in [*fields, *guards])
+        + f", %s::{pk.rel_db_type(connection)})"
+    )
+    columns = ", ".join(name(f.column) for f in fields)
+    table, key = name(Source._meta.db_table), name(pk.column)
+    assignments = ", ".join(f"{name(f.column)} = v.{name(f.column)}" for f in fields)
+    values = ", ".join([row] * len(rows))
+    guarded = (
+        "s.queued_at IS NOT NULL AND s.url = v.seen_url"
+        " AND s.last_checked_at IS NOT DISTINCT FROM v.seen_checked"
+        " AND s.change_reviewed_at IS NOT DISTINCT FROM v.seen_reviewed"
+    )
+    # Only the model's names and placeholders are spliced in; every value is a parameter.
+    sql = (
+        f"UPDATE {table} AS s SET {assignments} FROM (VALUES {values})"  # noqa: S608
+        f" AS v({columns}, seen_checked, seen_url, seen_reviewed, id)"
+        f" WHERE s.{key} = v.id AND {guarded} RETURNING s.{key}"
+    )
+    params: list[object] = []
+    for source, _, seen in rows:
+        params += [f.get_db_prep_save(getattr(source, f.attname), connection) for f in fields]
+        params += [f.get_db_prep_save(value, connection) for f, value in zip(guards, seen, strict=True)]
+        params.append(source.pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = {pk for (pk,) in cursor.fetchall()}
+        # Rows another delivery recorded first are not claimed: their checks are not written.
+        return SourceCheck.objects.bulk_create(
+            [_check_row(source, result, None, now) for source, result, _ in rows if source.pk in claimed]
+        )
+
+
+def _apply(
+    source: Source, result: FetchResult, *, raw_hash: str | None, extraction: Extraction | None, now: datetime
+) -> volatility.Assessment | None:
+    """What a check does to its source (health, schedule, validators), on the object only; the
+    assessment of its text when it has one."""
     before = source.health
     assessment = None
     if result.succeeded:
@@ -543,32 +620,25 @@ def record_check(
     if result.final_url:
         source.final_url = result.final_url[:2048]
     source.last_error = result.error
-    with transaction.atomic():
-        if not Source.objects.filter(**seen).update(**{name: getattr(source, name) for name in CHECK_FIELDS}):
-            return None  # another delivery of this check recorded it first
-        if assessment is not None:
-            if assessment.first:  # a first text (new source, or its URL changed): nothing learned holds
-                source.learned_blocks.all().delete()
-            volatility.save(assessment)
-            if assessment.first or assessment.changed:
-                snapshot = _take_snapshot(source, result, extraction, now)
-                transaction.on_commit(
-                    lambda: snapshot_taken.send(Source, source_id=source.pk, snapshot_id=snapshot.pk),
-                    robust=True,
-                )
-        return SourceCheck.objects.create(
-            source=source,
-            checked_at=now,
-            duration_ms=result.duration_ms,
-            outcome=result.outcome,
-            status_code=result.status_code,
-            final_url=result.final_url[:2048],
-            content_hash=source.content_hash if result.succeeded else "",
-            changed=bool(assessment and assessment.changed),
-            note=assessment.note if assessment else "",
-            health_after=source.health,
-            error=result.error,
-        )
+    return assessment
+
+
+def _check_row(
+    source: Source, result: FetchResult, assessment: volatility.Assessment | None, now: datetime
+) -> SourceCheck:
+    return SourceCheck(
+        source=source,
+        checked_at=now,
+        duration_ms=result.duration_ms,
+        outcome=result.outcome,
+        status_code=result.status_code,
+        final_url=result.final_url[:2048],
+        content_hash=source.content_hash if result.succeeded else "",
+        changed=bool(assessment and assessment.changed),
+        note=assessment.note if assessment else "",
+        health_after=source.health,
+        error=result.error,
+    )
 
 
 def _take_snapshot(source: Source, result: FetchResult, extraction: Extraction, now: datetime) -> Snapshot:
