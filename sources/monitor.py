@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -51,7 +50,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from sources import politeness, volatility
 from sources.extract import Extraction, extract_bounded, sha256
-from sources.fetch import FetchResult, fetch
+from sources.fetch import FetchResult, fetch, host_of
 from sources.interstitial import interstitial_reason
 from sources.models import Health, LearnedBlock, Outcome, Snapshot, Source, SourceCheck
 from sources.signals import snapshot_taken
@@ -308,10 +307,7 @@ def fetch_and_read(
     """The network half of a check: a politeness slot, the safe fetch, and the text when the bytes
     moved. It touches no database (batches run it in threads); `usual_length` gives the length of
     the last kept text, asked only when the text is read."""
-    try:
-        host = httpx.URL(source.url).host
-    except httpx.InvalidURL:
-        host = ""
+    host = host_of(source.url)
     with politeness.host_slot(host or "-", wait=politeness_wait):
         conditional = bool(source.content_hash) and not confirming
         result = fetch(

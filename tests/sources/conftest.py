@@ -18,21 +18,17 @@ from django.db import connection
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sources import fetch
 from tests.servers import PYTHON, ROOT, PrivateRedis, django_eval, wait_for
 from tests.sources.pages import news_page
 
 
 @pytest.fixture(autouse=True)
 def _fetch_settings(settings, tmp_path):
-    """No exemptions unless a test asks; fresh connection pool; snapshots in a temp folder."""
+    """No exemptions unless a test asks; snapshots in a temp folder."""
     settings.SOURCE_FETCH_ALLOWED_NETWORKS = []
     settings.SOURCE_FETCH_PER_HOST_PER_SECOND = 0  # politeness has its own tests
     settings.SOURCE_CONFIRM_MIN_AGE = 0  # the next check confirms; test_volatility tests the wait
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    fetch.reset_transport()
-    yield
-    fetch.reset_transport()
 
 
 @pytest.fixture(scope="module")
