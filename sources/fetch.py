@@ -122,17 +122,13 @@ class PublicResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
     ) -> list[ResolveResult]:
-        lookup = asyncio.get_running_loop().run_in_executor(
-            _dns_threads(), lambda: socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
-        )
         try:
             async with asyncio.timeout(settings.SOURCE_FETCH_CONNECT_TIMEOUT):
-                infos = await lookup
+                addresses = await self.lookup(host, port, family)
         except TimeoutError:
             raise DNSTimeout(f"resolving {host} took too long") from None
         except (socket.gaierror, UnicodeError) as exc:
             raise DNSFailure(f"{host} does not resolve ({exc})") from exc
-        addresses = list(dict.fromkeys((info[0], str(info[4][0])) for info in infos))
         if not addresses:
             raise DNSFailure(f"{host} has no address")
         for _, address in addresses:
@@ -143,6 +139,13 @@ class PublicResolver(AbstractResolver):
             {"hostname": host, "host": address, "port": port, "family": fam, "proto": 0, "flags": 0}
             for fam, address in addresses
         ]
+
+    async def lookup(self, host: str, port: int, family: int) -> list[tuple[int, str]]:
+        """The DNS answer, as (address family, address) pairs: the system resolver's."""
+        infos = await asyncio.get_running_loop().run_in_executor(
+            _dns_threads(), lambda: socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        )
+        return list(dict.fromkeys((info[0], str(info[4][0])) for info in infos))
 
     async def close(self) -> None:
         """The lookup threads are shared by the process: nothing to release."""
@@ -173,6 +176,8 @@ class AsyncFetcher:
     outlives one redirect chain.
     """
 
+    resolver: type[AbstractResolver] = PublicResolver  # tests put a rebinding DNS here
+
     def __init__(self, *, limit: int = 0) -> None:
         """`limit`: most connections open at once (0: no limit, the caller bounds concurrency)."""
         self._limit = limit
@@ -181,7 +186,7 @@ class AsyncFetcher:
     async def __aenter__(self) -> "AsyncFetcher":
         self._connector = aiohttp.TCPConnector(
             limit=self._limit,
-            resolver=PublicResolver(),
+            resolver=self.resolver(),
             socket_factory=public_socket,
             ssl=_ssl_context(),
             # Before CPython 3.12.8 an aborted TLS connection's transport leaks unless aiohttp

@@ -62,10 +62,10 @@ class SilentListener:
     non-blocking accept() afterwards tells whether anything connected.
     """
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, port: int = 0) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.bind((host, 0))
+        self.sock.bind((host, port))
         self.sock.listen(16)
         self.sock.setblocking(False)
         self.host = host
@@ -86,11 +86,11 @@ class SilentListener:
 
 
 @pytest.fixture
-def silent_listener() -> Iterator[Callable[[str], SilentListener]]:
+def silent_listener() -> Iterator[Callable[..., SilentListener]]:
     listeners: list[SilentListener] = []
 
-    def make(host: str = "127.0.0.1") -> SilentListener:
-        listener = SilentListener(host)
+    def make(host: str = "127.0.0.1", port: int = 0) -> SilentListener:
+        listener = SilentListener(host, port)
         listeners.append(listener)
         return listener
 
