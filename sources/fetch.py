@@ -30,10 +30,11 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
+from http.cookies import Morsel
 
 import aiohttp
 import certifi
@@ -248,7 +249,7 @@ class AsyncFetcher:
         async with session:
             # A loop is the same URL asked again with the same cookies: a server that sets a cookie
             # and redirects to the same URL (a cookie bounce) answers differently the second time.
-            seen = {_visit(request_url, session.cookie_jar)}
+            seen = {_visit(request_url, ())}  # a new session's jar is empty
             hops: list[str] = []
             while True:
                 problem = netpolicy.url_problem(request_url)
@@ -295,7 +296,7 @@ def _redirect_target(base: URL, location: str) -> URL:
         raise BadLocation(f"{location!r} ({exc})") from exc
 
 
-def _visit(target: URL, jar: aiohttp.abc.AbstractCookieJar) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+def _visit(target: URL, jar: Iterable[Morsel[str]]) -> tuple[str, tuple[tuple[str, str, str], ...]]:
     cookies = tuple(sorted((c["domain"], c.key, c.value) for c in jar))
     return str(target.with_fragment(None)), cookies
 
