@@ -51,7 +51,6 @@ SUCCESS = frozenset({Outcome.OK, Outcome.REDIRECTED, Outcome.NOT_MODIFIED})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_HEADER_BYTES = 100 * 1024  # the status line, and each header (name and value)
 MAX_HEADERS = 128
-CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
