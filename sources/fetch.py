@@ -1,44 +1,56 @@
-"""The one safe fetcher: every request to a source URL goes through `fetch()`.
+"""The one safe fetcher: every request to a source URL goes through `AsyncFetcher.fetch()`
+(hundreds at once in one process, over one aiohttp connection pool) or `fetch()` (one, from
+sync code).
 
 Source URLs are hostile input. The rules (sources/netpolicy.py) are enforced where they cannot
-be dodged:
+be dodged, on every hop of a redirect chain, which is followed here one by one (at most
+SOURCE_FETCH_MAX_REDIRECTS, loops detected, cookies kept for that chain only):
 
-- at connect time, in a custom httpcore network backend: the host name is resolved once, the
-  whole answer is refused if any address is not public, and the checked IP is what gets dialled
-  (TLS still verifies the host name). A DNS answer that changes between a check and the
-  connection (rebinding) therefore cannot reach an internal address;
-- on every redirect hop, followed here one by one (at most SOURCE_FETCH_MAX_REDIRECTS, loops
-  detected), each through the same backend;
-- with bounded time (connect, each read, and the whole fetch: every socket operation gets at most
-  the time left before the deadline), bounded body (reading stops past SOURCE_FETCH_MAX_BYTES,
-  compressed or decompressed, so a gzip bomb stops at the cap), bounded headers (httpcore's
-  100 KB limit).
+- before each request, `netpolicy.url_problem`: scheme, credentials, port, and a host that is an
+  IP address in any spelling (aiohttp dials an IP literal without asking any resolver);
+- when a host name is resolved (`PublicResolver`): the whole answer is refused if any address is
+  not public, and aiohttp dials only the addresses of an answer that passed (its DNS cache holds
+  only those). A DNS answer that changes between a check and the connection (rebinding)
+  therefore cannot reach an internal address;
+- when a socket is created (`public_socket`, aiohttp's socket factory): the exact address about to
+  be dialled is checked once more, whatever path led there. TLS still verifies the host name.
+
+Bounded time (the connect, and the whole fetch under one deadline), body (reading stops past
+SOURCE_FETCH_MAX_BYTES, compressed or decompressed: we inflate ourselves, so a gzip bomb stops at
+the cap) and headers (each at most 100 KB, at most 128 of them).
 
 Every outcome is a value (`FetchResult.outcome`), never an exception; only programming errors
 raise.
 """
 
+import asyncio
 import socket
 import ssl
+import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import cache
+from http.cookies import Morsel
 
+import aiohttp
 import certifi
-import httpcore
-import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 from django.conf import settings
+from yarl import URL
 
 from sources import netpolicy
 from sources.models import Outcome
 
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 SUCCESS = frozenset({Outcome.OK, Outcome.REDIRECTED, Outcome.NOT_MODIFIED})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_HEADER_BYTES = 100 * 1024  # the status line, and each header (name and value)
+MAX_HEADERS = 128
 
 
 @dataclass(frozen=True)
@@ -62,291 +74,266 @@ class FetchResult:
         return self.outcome in SUCCESS
 
 
-class FetchBlocked(Exception):
-    """The URL or the address it leads to is not allowed; the message says why."""
+class FetchBlocked(OSError):
+    """The address a host leads to is not allowed; the message says why.
+
+    An OSError so that a refused address is, to aiohttp and aiohappyeyeballs, a connection that
+    failed: it is kept as the cause of aiohttp's error, and the next (checked) address is tried.
+    """
 
 
 class DNSFailure(Exception):
     """The host name does not resolve."""
 
 
-class TotalTimeout(Exception):
-    """The whole fetch took longer than SOURCE_FETCH_TIMEOUT."""
+class DNSTimeout(Exception):
+    """The host name did not resolve within SOURCE_FETCH_CONNECT_TIMEOUT."""
+
+
+class BadLocation(Exception):
+    """A redirect's Location is not a URL."""
 
 
 class TooLarge(Exception):
     """The body is over SOURCE_FETCH_MAX_BYTES, before or after decompression."""
 
 
-# The deadline of the fetch running in this thread; every socket operation is bounded by it.
-_deadline: ContextVar[float | None] = ContextVar("fetch_deadline", default=None)
+class CorruptBody(Exception):
+    """A gzip or deflate body does not decompress."""
 
 
-def _time_left(timeout: float | None) -> float | None:
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TotalTimeout(f"the fetch took longer than {settings.SOURCE_FETCH_TIMEOUT:g} s")
-    return left if timeout is None else min(timeout, left)
+_dns_lock = threading.Lock()
+_dns_pool: ThreadPoolExecutor | None = None
 
 
-class _BoundedStream(httpcore.NetworkStream):
-    """A socket stream whose reads and writes never outlast the fetch's deadline."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _time_left(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _time_left(timeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        return _BoundedStream(self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout)))
-
-    def get_extra_info(self, info: str) -> object:
-        return self._stream.get_extra_info(info)
+def _dns_threads() -> ThreadPoolExecutor:
+    """getaddrinfo() blocks and has no timeout: it runs in these threads, shared by every event
+    loop of the process (a sync `fetch()` never waits for a slow lookup when its loop closes)."""
+    global _dns_pool
+    with _dns_lock:
+        if _dns_pool is None:
+            _dns_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fetch-dns")
+        return _dns_pool
 
 
-_resolver_lock = threading.Lock()
-_resolver: ThreadPoolExecutor | None = None
+class PublicResolver(AbstractResolver):
+    """Resolves a host name and refuses the whole answer if any address is not public."""
 
-
-def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
-    """All addresses of `host`, within the time left (getaddrinfo itself has no timeout)."""
-    global _resolver
-    with _resolver_lock:
-        if _resolver is None:
-            _resolver = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fetch-dns")
-        future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    try:
-        infos = future.result(timeout)
-    except FutureTimeout:
-        raise TotalTimeout(f"resolving {host} took too long") from None
-    except (socket.gaierror, UnicodeError) as exc:
-        raise DNSFailure(f"{host} does not resolve ({exc})") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class PublicAddressBackend(httpcore.NetworkBackend):
-    """Resolves, refuses any non-public answer, then dials exactly the address it checked."""
-
-    def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: object = None,
-    ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port, _time_left(timeout))
-        for address in addresses:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[ResolveResult]:
+        try:
+            async with asyncio.timeout(settings.SOURCE_FETCH_CONNECT_TIMEOUT):
+                addresses = await self.lookup(host, port, family)
+        except TimeoutError:
+            raise DNSTimeout(f"resolving {host} took too long") from None
+        except (socket.gaierror, UnicodeError) as exc:
+            raise DNSFailure(f"{host} does not resolve ({exc})") from exc
+        if not addresses:
+            raise DNSFailure(f"{host} has no address")
+        for _, address in addresses:
             problem = netpolicy.address_problem(address)
             if problem:
-                raise FetchBlocked(problem if address == host.strip("[]") else f"{host}: {problem}")
-        error: Exception = DNSFailure(f"{host} has no address")
-        for address in addresses:
-            try:
-                stream = self._backend.connect_tcp(
-                    address, port, _time_left(timeout), local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                error = exc
-            else:
-                return _BoundedStream(stream)
-        raise error
+                raise FetchBlocked(f"{host}: {problem}")
+        return [
+            {"hostname": host, "host": address, "port": port, "family": fam, "proto": 0, "flags": 0}
+            for fam, address in addresses
+        ]
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: object = None):
-        raise FetchBlocked("unix sockets are never fetched")
+    async def lookup(self, host: str, port: int, family: int) -> list[tuple[int, str]]:
+        """The DNS answer, as (address family, address) pairs: the system resolver's."""
+        infos = await asyncio.get_running_loop().run_in_executor(
+            _dns_threads(), lambda: socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        )
+        return list(dict.fromkeys((info[0], str(info[4][0])) for info in infos))
 
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+    async def close(self) -> None:
+        """The lookup threads are shared by the process: nothing to release."""
 
 
-class _ResponseStream(httpx.SyncByteStream):
-    def __init__(self, stream: httpcore.Response) -> None:
-        self._stream = stream
+def public_socket(addr_info: tuple) -> socket.socket:
+    """The socket for one address aiohttp is about to dial, if that address is allowed.
 
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream.stream
+    aiohttp calls this (TCPConnector's socket_factory) with the exact address it connects to next,
+    for a resolved name as for an IP literal: the check no path can skip.
+    """
+    family, type_, proto, _, sockaddr = addr_info
+    problem = netpolicy.address_problem(str(sockaddr[0]))
+    if problem:
+        raise FetchBlocked(problem)
+    return socket.socket(family, type_, proto)
 
-    def close(self) -> None:
-        self._stream.close()
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
 
 
-class SafeTransport(httpx.BaseTransport):
-    """An httpx transport around httpcore's pool with the public-address backend.
+class AsyncFetcher:
+    """One aiohttp connector (connection pool, DNS cache) shared by many concurrent fetches.
 
-    Shared by every fetch in a process (connections are reused); `close()` is a no-op so a
-    per-fetch `httpx.Client` can be closed freely, `shutdown()` really closes the pool.
+    Each fetch gets its own ClientSession over that connector, hence its own cookie jar: no cookie
+    outlives one redirect chain.
     """
 
-    def __init__(self) -> None:
-        context = ssl.create_default_context(cafile=certifi.where())
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            # A worker process has SOURCE_CHECKS_IN_FLIGHT fetches at once, and most sources are
-            # the only page checked on their host that day: few kept alive, because httpcore
-            # scans the whole pool on every request.
-            max_connections=max(16, settings.SOURCE_CHECKS_IN_FLIGHT),
-            max_keepalive_connections=4,
-            keepalive_expiry=30.0,
-            network_backend=PublicAddressBackend(),
-        )
+    resolver: type[AbstractResolver] = PublicResolver  # tests put a rebinding DNS here
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self._pool.handle_request(
-            httpcore.Request(
-                method=request.method,
-                url=httpcore.URL(
-                    scheme=request.url.raw_scheme,
-                    host=request.url.raw_host,
-                    port=request.url.port,
-                    target=request.url.raw_path,
-                ),
-                headers=request.headers.raw,
-                content=request.stream,
-                extensions=request.extensions,
+    def __init__(self, *, limit: int = 0) -> None:
+        """`limit`: most connections open at once (0: no limit, the caller bounds concurrency)."""
+        self._limit = limit
+        self._connector: aiohttp.TCPConnector | None = None
+
+    async def __aenter__(self) -> "AsyncFetcher":
+        self._connector = aiohttp.TCPConnector(
+            limit=self._limit,
+            resolver=self.resolver(),
+            socket_factory=public_socket,
+            ssl=_ssl_context(),
+            # Before CPython 3.12.8 an aborted TLS connection's transport leaks unless aiohttp
+            # cleans it up; a monitor process runs for days.
+            enable_cleanup_closed=sys.version_info < (3, 12, 8),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._connector is not None:
+            await self._connector.close()
+            self._connector = None
+
+    async def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
+        """GET `url` under every rule above; conditional when `etag`/`last_modified` are given."""
+        if self._connector is None:
+            raise RuntimeError("AsyncFetcher.fetch() outside `async with AsyncFetcher()`")
+        started = time.monotonic()
+        limit = settings.SOURCE_FETCH_TIMEOUT
+        deadline = asyncio.timeout(limit)
+        try:
+            async with deadline:
+                result = await self._fetch(url, etag=etag, last_modified=last_modified)
+        except Exception as exc:
+            if deadline.expired():
+                outcome, error = Outcome.TIMEOUT, f"the fetch took longer than {limit:g} s"
+            else:
+                outcome, error = classify_error(exc)
+            result = FetchResult(url=url, outcome=outcome, error=error)
+        return replace(result, duration_ms=int((time.monotonic() - started) * 1000))
+
+    async def _fetch(self, url: str, *, etag: str, last_modified: str) -> FetchResult:
+        try:
+            request_url = URL(url.strip())
+        except ValueError as exc:
+            return FetchResult(
+                url=url, outcome=Outcome.BLOCKED, error=f"not a URL that can be fetched: {exc}"
             )
+        headers = {
+            "User-Agent": settings.SOURCE_FETCH_USER_AGENT,
+            "Accept": ACCEPT,
+            "Accept-Encoding": "gzip, deflate",
+        }
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        session = aiohttp.ClientSession(
+            connector=self._connector,
+            connector_owner=False,
+            cookie_jar=aiohttp.CookieJar(unsafe=True),  # "unsafe": keep cookies of IP-address hosts too
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.SOURCE_FETCH_CONNECT_TIMEOUT),
+            auto_decompress=False,
+            trust_env=False,
+            max_line_size=MAX_HEADER_BYTES,
+            max_field_size=MAX_HEADER_BYTES,
+            max_headers=MAX_HEADERS,
         )
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response),
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        """Closing a per-fetch client leaves the shared pool open."""
-
-    def shutdown(self) -> None:
-        self._pool.close()
-
-
-_transport_lock = threading.Lock()
-_transport: SafeTransport | None = None
-
-
-def get_transport() -> SafeTransport:
-    global _transport
-    with _transport_lock:
-        if _transport is None:
-            _transport = SafeTransport()
-        return _transport
-
-
-def reset_transport() -> None:
-    """Drop pooled connections (tests, and after settings change)."""
-    global _transport
-    with _transport_lock:
-        if _transport is not None:
-            _transport.shutdown()
-        _transport = None
+        async with session:
+            # A loop is the same URL asked again with the same cookies: a server that sets a cookie
+            # and redirects to the same URL (a cookie bounce) answers differently the second time.
+            seen = {_visit(request_url, ())}  # a new session's jar is empty
+            hops: list[str] = []
+            while True:
+                problem = netpolicy.url_problem(request_url)
+                if problem:
+                    return FetchResult(url=url, outcome=Outcome.BLOCKED, redirects=tuple(hops), error=problem)
+                async with session.get(request_url, headers=headers, allow_redirects=False) as response:
+                    location = response.headers.get("Location") if response.status in REDIRECTS else None
+                    if location is None:
+                        return await _final(url, response, hops)
+                    target = _redirect_target(response.url, location)
+                    visit = _visit(target, session.cookie_jar)
+                    if visit in seen:
+                        return _redirect_failure(url, response, hops, f"redirect loop back to {target}")
+                    if len(hops) >= settings.SOURCE_FETCH_MAX_REDIRECTS:
+                        limit = settings.SOURCE_FETCH_MAX_REDIRECTS
+                        return _redirect_failure(url, response, hops, f"more than {limit} redirects")
+                    seen.add(visit)
+                    hops.append(str(target))
+                    request_url = target
 
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
-    """GET `url` under every rule above; conditional when `etag`/`last_modified` are given."""
-    started = time.monotonic()
-    token = _deadline.set(started + settings.SOURCE_FETCH_TIMEOUT)
+    """Sync: one fetch on a fresh event loop and AsyncFetcher (admin "check now", tests)."""
+
+    async def once() -> FetchResult:
+        async with AsyncFetcher() as fetcher:
+            return await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+
+    return asyncio.run(once())
+
+
+def host_of(url: str) -> str:
+    """The host `url` names, lowercased (IDNA decoded), or "" when it is not a URL."""
     try:
-        result = _fetch(url, etag=etag, last_modified=last_modified)
-    except Exception as exc:
-        outcome, error = classify_error(exc)
-        if outcome == Outcome.TIMEOUT and time.monotonic() - started >= settings.SOURCE_FETCH_TIMEOUT:
-            error = f"the fetch took longer than {settings.SOURCE_FETCH_TIMEOUT:g} s"  # cut by the deadline
-        result = FetchResult(url=url, outcome=outcome, error=error)
-    finally:
-        _deadline.reset(token)
-    return replace(result, duration_ms=int((time.monotonic() - started) * 1000))
+        return (URL(url.strip()).host or "").lower()
+    except (ValueError, TypeError):
+        return ""
 
 
-def _fetch(url: str, *, etag: str, last_modified: str) -> FetchResult:
-    headers = {
-        "User-Agent": settings.SOURCE_FETCH_USER_AGENT,
-        "Accept": ACCEPT,
-        "Accept-Encoding": "gzip, deflate",
-    }
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    timeout = httpx.Timeout(settings.SOURCE_FETCH_TIMEOUT, connect=settings.SOURCE_FETCH_CONNECT_TIMEOUT)
-    # A client per fetch (cheap: the transport is shared) so no cookie outlives one redirect chain.
-    with httpx.Client(transport=get_transport(), headers=headers, timeout=timeout, trust_env=False) as client:
-        request = client.build_request("GET", url.strip())
-        # A loop is the same URL asked again with the same cookies: a server that sets a cookie
-        # and redirects to the same URL (a cookie bounce) answers differently the second time.
-        seen = {_visit(request.url, client)}
-        hops: list[str] = []
-        while True:
-            problem = netpolicy.url_problem(request.url)
-            if problem:
-                return FetchResult(url=url, outcome=Outcome.BLOCKED, redirects=tuple(hops), error=problem)
-            response = client.send(request, stream=True)
-            try:
-                if response.next_request is None:
-                    return _final(url, response, hops)
-                target = response.next_request.url.copy_with(fragment=None)
-                if _visit(target, client) in seen:
-                    return _redirect_failure(url, response, hops, f"redirect loop back to {target}")
-                if len(hops) >= settings.SOURCE_FETCH_MAX_REDIRECTS:
-                    limit = settings.SOURCE_FETCH_MAX_REDIRECTS
-                    return _redirect_failure(url, response, hops, f"more than {limit} redirects")
-                seen.add(_visit(target, client))
-                hops.append(str(target))
-                request = response.next_request
-            finally:
-                response.close()
+def _redirect_target(base: URL, location: str) -> URL:
+    try:
+        return base.join(URL(location)).with_fragment(None)
+    except ValueError as exc:
+        raise BadLocation(f"{location!r} ({exc})") from exc
 
 
-def _visit(target: httpx.URL, client: httpx.Client) -> tuple[str, tuple[tuple[str, str, str], ...]]:
-    cookies = tuple(sorted((c.domain, c.name, c.value or "") for c in client.cookies.jar))
-    return str(target.copy_with(fragment=None)), cookies
+def _visit(target: URL, jar: Iterable[Morsel[str]]) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    cookies = tuple(sorted((c["domain"], c.key, c.value) for c in jar))
+    return str(target.with_fragment(None)), cookies
 
 
-def _redirect_failure(url: str, response: httpx.Response, hops: list[str], error: str) -> FetchResult:
+def _redirect_failure(url: str, response: aiohttp.ClientResponse, hops: list[str], error: str) -> FetchResult:
     return FetchResult(
         url=url,
         outcome=Outcome.TOO_MANY_REDIRECTS,
         final_url=str(response.url),
-        status_code=response.status_code,
+        status_code=response.status,
         redirects=tuple(hops),
         error=error,
     )
 
 
-def _final(url: str, response: httpx.Response, hops: list[str]) -> FetchResult:
+async def _final(url: str, response: aiohttp.ClientResponse, hops: list[str]) -> FetchResult:
+    headers = response.headers
     common = {
         "url": url,
         "final_url": str(response.url),
-        "status_code": response.status_code,
-        "content_type": response.headers.get("content-type", ""),
-        "etag": _validator(response.headers.get("etag", ""), 512),
-        "last_modified": _validator(response.headers.get("last-modified", ""), 64),
+        "status_code": response.status,
+        "content_type": headers.get("Content-Type", ""),
+        "etag": _validator(headers.get("ETag", ""), 512),
+        "last_modified": _validator(headers.get("Last-Modified", ""), 64),
         "redirects": tuple(hops),
     }
-    status = response.status_code
+    status = response.status
+    reason = response.reason or ""
     if status == 304:
         return FetchResult(outcome=Outcome.NOT_MODIFIED, **common)
     if 300 <= status < 400:  # a redirect we could follow would not be here
-        error = f"HTTP {status} {response.reason_phrase} without a Location header".replace("  ", " ")
+        error = f"HTTP {status} {reason} without a Location header".replace("  ", " ")
         return FetchResult(outcome=Outcome.BAD_REDIRECT, error=error, **common)
     if not 200 <= status < 300:
         outcome = Outcome.SERVER_ERROR if status >= 500 else Outcome.CLIENT_ERROR
-        return FetchResult(outcome=outcome, error=f"HTTP {status} {response.reason_phrase}".strip(), **common)
+        return FetchResult(outcome=outcome, error=f"HTTP {status} {reason}".strip(), **common)
     try:
-        body = read_body(response, settings.SOURCE_FETCH_MAX_BYTES)
+        body = await read_body(response, settings.SOURCE_FETCH_MAX_BYTES)
     except TooLarge as exc:
         return FetchResult(outcome=Outcome.TOO_LARGE, error=str(exc), **common)
     outcome = Outcome.REDIRECTED if hops else Outcome.OK
@@ -358,16 +345,17 @@ def _validator(value: str, limit: int) -> str:
     return value if len(value) <= limit and value.isascii() and value.isprintable() else ""
 
 
-def read_body(response: httpx.Response, cap: int) -> bytes:
+async def read_body(response: aiohttp.ClientResponse, cap: int) -> bytes:
     """The decoded body, reading no more than `cap` bytes and inflating no more than `cap`."""
-    declared = response.headers.get("content-length", "")
+    declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > cap:
         raise TooLarge(f"the body is {int(declared):,} bytes, over the {cap:,}-byte cap")
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     inflater = _Inflater(encoding)
     parts: list[bytes] = []
     raw = size = 0
-    for chunk in response.iter_raw():
+    content = response.content
+    while chunk := await content.readany():
         raw += len(chunk)
         if raw > cap:
             raise TooLarge(f"the body is over the {cap:,}-byte cap")
@@ -398,7 +386,7 @@ class _Inflater:
         try:
             data = self._zlib.decompress(chunk, room + 1)
         except zlib.error as exc:
-            raise httpx.DecodingError(f"the {self._encoding} body is corrupt ({exc})") from exc
+            raise CorruptBody(f"the {self._encoding} body is corrupt ({exc})") from exc
         if len(data) > room:
             raise TooLarge(
                 f"the body decompresses to more than the {settings.SOURCE_FETCH_MAX_BYTES:,}-byte cap"
@@ -418,30 +406,30 @@ def classify_error(exc: Exception) -> tuple[Outcome, str]:
     """Map a failed fetch to an outcome and a readable reason; unknown errors are re-raised."""
     chain = list(_causes(exc))
     message = str(exc) or type(exc).__name__
-    if isinstance(exc, FetchBlocked):
-        return Outcome.BLOCKED, message
-    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpcore.UnsupportedProtocol)):
+    blocked = next((e for e in chain if isinstance(e, FetchBlocked)), None)
+    if blocked is not None:
+        return Outcome.BLOCKED, str(blocked)
+    if isinstance(exc, aiohttp.InvalidURL):
         return Outcome.BLOCKED, f"not a URL that can be fetched: {message}"
-    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in message:
-        if "IPv4 address" in message or "IPv6 address" in message:
-            # 0177.0.0.1, 0x7f.1: an address spelled to slip past checks is refused as such.
-            return Outcome.BLOCKED, f"a redirect to a URL that cannot be fetched: {message}"
-        # Otherwise the server's mistake, not a URL we refuse: it fails and backs off like any error.
+    if isinstance(exc, BadLocation):
+        # The server's mistake, not a URL we refuse: it fails and backs off like any error.
         return Outcome.BAD_REDIRECT, f"a redirect with a malformed Location: {message}"
     if isinstance(exc, DNSFailure):
         return Outcome.DNS_FAILURE, message
-    if isinstance(exc, TotalTimeout):
+    if isinstance(exc, DNSTimeout):
         return Outcome.TIMEOUT, message
-    if isinstance(exc, (httpcore.ConnectTimeout, httpx.ConnectTimeout)):
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return Outcome.TIMEOUT, f"connecting took longer than {settings.SOURCE_FETCH_CONNECT_TIMEOUT:g} s"
-    if isinstance(exc, (httpcore.TimeoutException, httpx.TimeoutException)):
+    if isinstance(exc, TimeoutError):
         return Outcome.TIMEOUT, "the server stopped answering"
     if any(isinstance(e, (ssl.SSLError, ssl.CertificateError)) for e in chain):
         return Outcome.TLS_ERROR, message
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return Outcome.CONNECTION_REFUSED, message
-    if isinstance(exc, (httpcore.RemoteProtocolError, httpx.RemoteProtocolError)) and "too long" in message:
+    if any(isinstance(e, LineTooLong) for e in chain):
         return Outcome.TOO_LARGE, "the response headers are over 100 KB"
-    if isinstance(exc, (httpcore.NetworkError, httpcore.ProtocolError, httpx.HTTPError, OSError)):
+    if any(isinstance(e, BadHttpMessage) and "Too many headers" in str(e) for e in chain):
+        return Outcome.TOO_LARGE, f"the response has more than {MAX_HEADERS} headers"
+    if isinstance(exc, (aiohttp.ClientError, CorruptBody, OSError)):
         return Outcome.CONNECTION_ERROR, message
     raise exc

@@ -1,9 +1,11 @@
 """Which addresses and URLs the fetcher may reach: the rule, with no I/O.
 
 Source URLs are typed in by editors or imported, so they are hostile input. The fetcher asks
-`address_problem()` about every address a host name resolves to, at the moment of connecting
-(sources/fetch.py), and `url_problem()` about every URL it is about to request, redirects
-included. Both return a reason for the editor, or None when the fetch may go ahead.
+`address_problem()` about every address a host name resolves to and about every address it is
+about to dial (sources/fetch.py), and `url_problem()` about every URL it is about to request,
+redirects included: scheme, credentials, port, and a host that is an IP address in any spelling
+(0177.0.0.1, 2130706433 and 127.1 all reach 127.0.0.1), which is judged here since no lookup
+happens for it. Both return a reason for the editor, or None when the fetch may go ahead.
 
 Python's `ipaddress.is_private` is not enough: it lets carrier-grade NAT (100.64/10), NAT64
 (64:ff9b::/96) and 6to4 (2002::/16) through, and an IPv4-mapped IPv6 address (::ffff:127.0.0.1)
@@ -11,10 +13,12 @@ must be judged as the IPv4 address it carries.
 """
 
 import ipaddress
+import re
+import socket
 from functools import lru_cache
 
-import httpx
 from django.conf import settings
+from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -91,16 +95,42 @@ def address_problem(address: str | IPAddress) -> str | None:
     return None
 
 
-def url_problem(url: httpx.URL) -> str | None:
-    """Why this URL must not be requested at all (scheme, credentials, port), or None."""
+# What a host name may be made of once IDNA-encoded (yarl lets spaces and %-escapes through).
+_HOST_NAME = re.compile(r"[a-z0-9_.-]+")
+
+
+def url_problem(url: URL) -> str | None:
+    """Why this URL must not be requested at all (scheme, credentials, port, IP-literal host),
+    or None; a host name is judged later, by the addresses it resolves to."""
     if url.scheme not in ("http", "https"):
         return f"only http and https URLs are fetched, not {url.scheme or 'none'!r}"
-    if url.userinfo:
+    if url.raw_user is not None or url.raw_password is not None:
         return "URLs with credentials (user:password@) are not fetched"
-    if not url.host:
+    host = url.raw_host
+    if not host:
         return "the URL has no host"
     port = url.port or (443 if url.scheme == "https" else 80)
     if port not in settings.SOURCE_FETCH_ALLOWED_PORTS:
         allowed = ", ".join(str(p) for p in settings.SOURCE_FETCH_ALLOWED_PORTS)
         return f"port {port} is not allowed (allowed: {allowed})"
-    return None
+    if ":" not in host and not _HOST_NAME.fullmatch(host):
+        return f"{url.host!r} is not a host name"
+    return literal_problem(host)
+
+
+def literal_problem(host: str) -> str | None:
+    """Why an IP-address host must not be dialled, or None (also for a name).
+
+    The canonical forms (127.0.0.1, ::1) are judged as they are. The legacy IPv4 spellings that
+    the C library still maps onto an address (2130706433, 0x7f.1, 0177.0.0.1, 127.1) are never
+    fetched: the reason names the address they reach when it is not public.
+    """
+    try:
+        return address_problem(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    try:
+        ip = ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None  # a name
+    return f"{host}: {address_problem(ip) or f'{ip} spelled the legacy way is not fetched'}"

@@ -18,21 +18,17 @@ from django.db import connection
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sources import fetch
 from tests.servers import PYTHON, ROOT, PrivateRedis, django_eval, wait_for
 from tests.sources.pages import news_page
 
 
 @pytest.fixture(autouse=True)
 def _fetch_settings(settings, tmp_path):
-    """No exemptions unless a test asks; fresh connection pool; snapshots in a temp folder."""
+    """No exemptions unless a test asks; snapshots in a temp folder."""
     settings.SOURCE_FETCH_ALLOWED_NETWORKS = []
     settings.SOURCE_FETCH_PER_HOST_PER_SECOND = 0  # politeness has its own tests
     settings.SOURCE_CONFIRM_MIN_AGE = 0  # the next check confirms; test_volatility tests the wait
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    fetch.reset_transport()
-    yield
-    fetch.reset_transport()
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +62,10 @@ class SilentListener:
     non-blocking accept() afterwards tells whether anything connected.
     """
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, port: int = 0) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.bind((host, 0))
+        self.sock.bind((host, port))
         self.sock.listen(16)
         self.sock.setblocking(False)
         self.host = host
@@ -90,11 +86,11 @@ class SilentListener:
 
 
 @pytest.fixture
-def silent_listener() -> Iterator[Callable[[str], SilentListener]]:
+def silent_listener() -> Iterator[Callable[..., SilentListener]]:
     listeners: list[SilentListener] = []
 
-    def make(host: str = "127.0.0.1") -> SilentListener:
-        listener = SilentListener(host)
+    def make(host: str = "127.0.0.1", port: int = 0) -> SilentListener:
+        listener = SilentListener(host, port)
         listeners.append(listener)
         return listener
 

@@ -252,6 +252,13 @@ def test_oversized_headers_are_refused(allow_server):
     assert "headers" in result.error
 
 
+def test_too_many_headers_are_refused(allow_server):
+    allow_server.expect_request("/many").respond_with_data("x", headers={f"X-H{i}": "v" for i in range(200)})
+    result = fetch(allow_server.url_for("/many"))
+    assert result.outcome == Outcome.TOO_LARGE
+    assert "headers" in result.error
+
+
 def test_connection_refused(settings):
     settings.SOURCE_FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     from tests.servers import free_port

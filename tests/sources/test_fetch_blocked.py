@@ -6,10 +6,14 @@ the redirecting server lives on 127.0.0.3 and only 127.0.0.3/32 is exempt, so a 
 other loopback address is a redirect to a blocked one.
 """
 
+import asyncio
+import socket
+
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 from pytest_httpserver import HTTPServer
 
-from sources.fetch import fetch
+from sources.fetch import AsyncFetcher, FetchResult, PublicResolver, fetch
 from sources.models import Outcome
 
 # (spelling of the host, which listener it reaches: "v4" = 127.0.0.1, "v6" = ::1)
@@ -96,3 +100,102 @@ def test_redirect_to_cloud_metadata_is_blocked_by_the_policy(redirector, setting
     result = fetch(redirector.url_for("/meta"))
     assert result.outcome == Outcome.BLOCKED
     assert "metadata" in result.error
+
+
+# ---- the async path, and DNS answers that change -----------------------------------------------
+
+
+def fetch_with(fetcher_class: type[AsyncFetcher], *urls: str) -> list[FetchResult]:
+    """Each URL through its own fetcher of `fetcher_class` (a fresh pool and DNS cache each)."""
+
+    async def one(url: str) -> FetchResult:
+        async with fetcher_class() as fetcher:
+            return await fetcher.fetch(url)
+
+    return [asyncio.run(one(url)) for url in urls]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "0x7f.1", "[::1]"])
+def test_async_redirects_to_loopback_are_blocked_among_allowed_fetches(redirector, listeners, host):
+    family = "v6" if host.startswith("[") else "v4"
+    redirector.expect_request("/go").respond_with_data(
+        "", status=302, headers={"Location": f"http://{host}:{listeners[family].port}/internal"}
+    )
+    redirector.expect_request("/ok").respond_with_data("fine")
+
+    async def run() -> list[FetchResult]:
+        async with AsyncFetcher() as fetcher:
+            urls = [redirector.url_for("/go" if n % 2 else "/ok") for n in range(20)]
+            return await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+
+    results = asyncio.run(run())
+    assert {r.outcome for r in results[1::2]} == {Outcome.BLOCKED}
+    assert all("loopback" in r.error for r in results[1::2])
+    assert {(r.outcome, r.body) for r in results[::2]} == {(Outcome.OK, b"fine")}
+    assert listeners["v4"].connections() == 0
+    assert listeners["v6"].connections() == 0
+
+
+def dns(*answers: list[str]) -> type[PublicResolver]:
+    """A DNS that gives each of `answers` in turn (the addresses of every name asked), then the
+    last one again: a rebinding server, judged by the fetcher's own resolver."""
+    queue = list(answers)
+
+    class RebindingDNS(PublicResolver):
+        async def lookup(self, host: str, port: int, family: int) -> list[tuple[int, str]]:
+            addresses = queue.pop(0) if len(queue) > 1 else queue[0]
+            return [(socket.AF_INET, address) for address in addresses]
+
+    return RebindingDNS
+
+
+def lying_dns(*addresses: str) -> type[AbstractResolver]:
+    """A resolver that checks nothing: whatever it lets through, the socket factory judges."""
+
+    class LyingDNS(AbstractResolver):
+        async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[ResolveResult]:
+            return [
+                {"hostname": host, "host": a, "port": port, "family": socket.AF_INET, "proto": 0, "flags": 0}
+                for a in addresses
+            ]
+
+        async def close(self) -> None:
+            pass
+
+    return LyingDNS
+
+
+@pytest.fixture
+def rebinding(redirector, silent_listener):
+    """`rebind.test` at the redirector's port: 127.0.0.3 is the allowed server, 127.0.0.1 a silent
+    listener on the same port that must never be reached."""
+    redirector.expect_request("/page").respond_with_data("from 127.0.0.3")
+    internal = silent_listener("127.0.0.1", redirector.port)
+    return {"url": f"http://rebind.test:{redirector.port}/page", "internal": internal, "server": redirector}
+
+
+def test_a_name_that_rebinds_to_loopback_is_refused_at_the_next_lookup(rebinding):
+    fetcher = type("Fetcher", (AsyncFetcher,), {"resolver": dns(["127.0.0.3"], ["127.0.0.1"])})
+    before, after = fetch_with(fetcher, rebinding["url"], rebinding["url"])
+    assert (before.outcome, before.body) == (Outcome.OK, b"from 127.0.0.3")
+    assert (after.outcome, after.error) == (Outcome.BLOCKED, "rebind.test: 127.0.0.1 is a loopback address")
+    assert rebinding["internal"].connections() == 0
+
+
+def test_an_answer_with_one_internal_address_is_refused_whole(rebinding):
+    fetcher = type("Fetcher", (AsyncFetcher,), {"resolver": dns(["127.0.0.3", "127.0.0.1"])})
+    (result,) = fetch_with(fetcher, rebinding["url"])
+    assert (result.outcome, result.error) == (Outcome.BLOCKED, "rebind.test: 127.0.0.1 is a loopback address")
+    assert len(rebinding["server"].log) == 0  # not even the allowed address was asked
+    assert rebinding["internal"].connections() == 0
+
+
+def test_the_socket_factory_refuses_any_address_a_resolver_lets_through(rebinding):
+    """The last word: whatever a resolver answered, each address is checked as it is dialled."""
+    mixed = type("Fetcher", (AsyncFetcher,), {"resolver": lying_dns("127.0.0.1", "127.0.0.3")})
+    internal = type("Fetcher", (AsyncFetcher,), {"resolver": lying_dns("127.0.0.1")})
+    (served,) = fetch_with(mixed, rebinding["url"])
+    (refused,) = fetch_with(internal, rebinding["url"])
+    assert (served.outcome, served.body) == (Outcome.OK, b"from 127.0.0.3")  # the next address
+    assert (refused.outcome, refused.error) == (Outcome.BLOCKED, "127.0.0.1 is a loopback address")
+    assert rebinding["internal"].connections() == 0

@@ -1,9 +1,9 @@
 """The address policy on its own: judged without connecting anywhere."""
 
-import httpx
 import pytest
+from yarl import URL
 
-from sources.netpolicy import address_problem, url_problem
+from sources.netpolicy import address_problem, literal_problem, url_problem
 
 
 @pytest.mark.parametrize(
@@ -79,11 +79,35 @@ def test_allowed_networks_exempt_only_what_they_list(settings):
     ],
 )
 def test_urls_are_refused_before_any_lookup(url, reason):
-    assert reason in url_problem(httpx.URL(url))
+    assert reason in url_problem(URL(url))
 
 
 @pytest.mark.parametrize(
     "url", ["http://example.org/", "https://example.org/a?b=c", "https://example.org:443/"]
 )
 def test_ordinary_urls_pass(url):
-    assert url_problem(httpx.URL(url)) is None
+    assert url_problem(URL(url)) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1/", "127.0.0.1 is a loopback address"),
+        ("http://2130706433/", "2130706433: 127.0.0.1 is a loopback address"),
+        ("http://0x7f000001/", "0x7f000001: 127.0.0.1 is a loopback address"),
+        ("http://0177.0.0.1/", "0177.0.0.1: 127.0.0.1 is a loopback address"),
+        ("http://127.1/", "127.1: 127.0.0.1 is a loopback address"),
+        ("http://[::1]/", "::1 is a loopback address"),
+        ("http://[::ffff:169.254.169.254]/", "169.254.169.254 is the cloud metadata service"),
+        ("http://exa%20mple.org/", "is not a host name"),
+    ],
+)
+def test_ip_address_hosts_are_judged_without_a_lookup(url, reason):
+    assert reason in url_problem(URL(url))
+
+
+def test_legacy_spellings_are_refused_even_for_an_allowed_address(settings):
+    settings.SOURCE_FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    assert literal_problem("127.0.0.1") is None
+    assert literal_problem("2130706433") == "2130706433: 127.0.0.1 spelled the legacy way is not fetched"
+    assert literal_problem("example.org") is None  # a name: judged by what it resolves to
