@@ -17,6 +17,7 @@ than the page). Each bound ends in a `problem` with a readable reason.
 """
 
 import codecs
+import contextlib
 import hashlib
 import io
 import json
@@ -25,12 +26,21 @@ import subprocess
 import sys
 import unicodedata
 from dataclasses import asdict, dataclass
+from html import unescape
 from pathlib import Path
 
 import charset_normalizer
 import trafilatura
-from trafilatura.metadata import extract_metadata
-from trafilatura.utils import load_html
+from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.utils import line_processing, load_html
 
 from sources.interstitial import interstitial_reason
 
@@ -281,8 +291,7 @@ def _html(html: str, *, url: str, with_metadata: bool) -> Extraction:
         # Pages too small or odd for main-text extraction: fall back to all visible text.
         text = normalize_text(trafilatura.html2txt(html) or "")
     if with_metadata:
-        metadata = extract_metadata(tree, default_url=url or None, extensive=False)
-        title, publisher = metadata.title or "", metadata.sitename or ""
+        title, publisher = _names(tree, url)
     else:
         title = _first(tree.xpath('//meta[@property="og:title"]/@content')) or tree.findtext(".//title") or ""
         publisher = _first(tree.xpath('//meta[@property="og:site_name"]/@content'))
@@ -293,6 +302,26 @@ def _html(html: str, *, url: str, with_metadata: bool) -> Extraction:
         title=" ".join(title.split())[:500],
         publisher=" ".join(publisher.split())[:200],
     )
+
+
+def _names(tree: HtmlElement, url: str) -> tuple[str, str]:
+    """The title and site name as trafilatura's `extract_metadata` finds them, without the rest of
+    its metadata: its hunt for dates alone costs more than the main text (20 ms against 9 ms for
+    a 40 KB news page)."""
+    metadata = examine_meta(tree)
+    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader has bugs; it skips them too
+        metadata = extract_meta_json(tree, metadata)
+    title = metadata.title or extract_title(tree) or ""
+    sitename = metadata.sitename or extract_sitename(tree) or ""
+    if sitename:
+        sitename = sitename.lstrip("@")
+        if sitename and "." not in sitename and not sitename[0].isupper():
+            sitename = sitename.title()
+    else:
+        page_url = metadata.url or extract_url(tree, url or None)
+        match = META_URL.match(page_url) if page_url else None
+        sitename = match[1] if match else ""
+    return line_processing(unescape(title)) or "", line_processing(unescape(sitename)) or ""
 
 
 def _first(values: list[str]) -> str:

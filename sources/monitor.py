@@ -456,6 +456,10 @@ CHECK_FIELDS = (
     "last_error",
     "updated_at",
 )
+# What a check reads to decide whether its result still applies (see `record_answers`).
+GUARD_FIELDS = ("last_checked_at", "url", "change_reviewed_at")
+# What a first snapshot fills in when editors left it empty.
+NAME_FIELDS = ("title", "publisher")
 
 
 def record_check(
@@ -466,126 +470,111 @@ def record_check(
     extraction: Extraction | None,
     force: bool,
 ) -> SourceCheck | None:
-    """Apply one fetch's result to `source` (as read before the fetch): health, schedule, snapshot.
+    """Record one check (see `record_answers`); None when another delivery recorded it first."""
+    answer = Answer(result=result, raw_hash=raw_hash, extraction=extraction)
+    checks = record_answers([(source, answer)], force=force)
+    return checks[0] if checks else None
 
-    One conditional UPDATE claims the result: it applies only if no other check was recorded
-    since that read (and, unless forced, the source is still queued), so of two deliveries of a
-    check exactly one records it, without a row lock held across the network call.
+
+@dataclass
+class _Record:
+    source: Source
+    answer: Answer
+    seen: tuple  # GUARD_FIELDS as read before the fetch
+    assessment: volatility.Assessment | None
+    names: dict[str, str] = field(default_factory=dict)  # NAME_FIELDS to fill in, if still empty
+
+
+def record_answers(answers: list[tuple[Source, Answer]], *, force: bool = False) -> list[SourceCheck]:
+    """Apply each answer to its source (as read before the fetch): health, schedule, what the text
+    says, snapshots; the checks recorded.
+
+    A check's result applies only if no other check was recorded since that read, the URL was
+    not edited (it must not inherit the old URL's hash, ETag and final URL) and nobody marked the
+    changes reviewed meanwhile (that must not be undone); unless forced, the source must also
+    still be queued. So of two deliveries of a check exactly one records it, without a row lock
+    held across the network call; a source that fails the guard stays queued and is checked again.
+
+    The database sees the batch, not its checks: the last snapshot texts and learned places are
+    read in two queries, the guarded updates are one statement on PostgreSQL (UPDATE ... FROM
+    VALUES), and the snapshots and checks one INSERT each.
     """
+    if not answers:
+        return []
     now = timezone.now()
-    # Also guarded: the URL (an edit mid-check must not inherit the old URL's hash, ETag and
-    # final URL) and the review mark (marking changes reviewed mid-check must not be undone).
-    # On a mismatch nothing is written; the source stays queued and is checked again.
-    seen = {
-        "pk": source.pk,
-        "last_checked_at": source.last_checked_at,
-        "url": source.url,
-        "change_reviewed_at": source.change_reviewed_at,
-    }
-    if not force:
-        seen["queued_at__isnull"] = False
-    assessment = _apply(source, result, raw_hash=raw_hash, extraction=extraction, now=now)
-    with transaction.atomic():
-        if not Source.objects.filter(**seen).update(**{name: getattr(source, name) for name in CHECK_FIELDS}):
-            return None  # another delivery of this check recorded it first
-        if assessment is not None:
-            if assessment.first:  # a first text (new source, or its URL changed): nothing learned holds
-                source.learned_blocks.all().delete()
-            volatility.save(assessment)
-            if assessment.first or assessment.changed:
-                snapshot = _take_snapshot(source, result, extraction, now)
-                transaction.on_commit(
-                    lambda: snapshot_taken.send(Source, source_id=source.pk, snapshot_id=snapshot.pk),
-                    robust=True,
-                )
-        check = _check_row(source, result, assessment, now)
-        check.save()
-        return check
-
-
-def record_answers(answers: list[tuple[Source, Answer]]) -> list[SourceCheck]:
-    """Record a batch's answers (each source as read before its fetch); the checks recorded.
-
-    Answers with new text go through `record_check` one by one (they compare texts, learn, keep
-    snapshots). The rest, most of a monitor's checks (unchanged bytes, 304s, failures), are
-    written together on PostgreSQL: one UPDATE ... FROM (VALUES ...) with `record_check`'s
-    guards per row, and one INSERT of the checks of the rows it claimed.
-    """
-    plain = [(s, a) for s, a in answers if a.extraction is None]
-    texts = [(s, a) for s, a in answers if a.extraction is not None]
-    checks: list[SourceCheck] = []
-    if plain and connection.vendor == "postgresql":
-        checks += _record_plain(plain)
-    else:
-        texts = answers
-    for source, answer in texts:
-        check = record_check(
-            source, answer.result, raw_hash=answer.raw_hash, extraction=answer.extraction, force=False
-        )
-        if check is not None:
-            checks.append(check)
-    return checks
-
-
-def _record_plain(answers: list[tuple[Source, Answer]]) -> list[SourceCheck]:
-    now = timezone.now()
-    rows = []
+    baselines, known = _prior_texts([s for s, a in answers if a.extraction is not None and s.content_hash])
+    records = []
     for source, answer in answers:
-        seen = [source.last_checked_at, source.url, source.change_reviewed_at]
-        _apply(source, answer.result, raw_hash=answer.raw_hash, extraction=None, now=now)
-        rows.append((source, answer.result, seen))
-    pk = Source._meta.pk
-    fields = [Source._meta.get_field(name) for name in CHECK_FIELDS]
-    guards = [Source._meta.get_field(name) for name in ("last_checked_at", "url", "change_reviewed_at")]
-    name = connection.ops.quote_name
-    row = (
-        "("
-        + ", ".join(f"%s::{f.db_type(connection)}" for f in [*fields, *guards])
-        + f", %s::{pk.rel_db_type(connection)})"
-    )
-    columns = ", ".join(name(f.column) for f in fields)
-    table, key = name(Source._meta.db_table), name(pk.column)
-    assignments = ", ".join(f"{name(f.column)} = v.{name(f.column)}" for f in fields)
-    values = ", ".join([row] * len(rows))
-    guarded = (
-        "s.queued_at IS NOT NULL AND s.url = v.seen_url"
-        " AND s.last_checked_at IS NOT DISTINCT FROM v.seen_checked"
-        " AND s.change_reviewed_at IS NOT DISTINCT FROM v.seen_reviewed"
-    )
-    # Only the model's names and placeholders are spliced in; every value is a parameter.
-    sql = (
-        f"UPDATE {table} AS s SET {assignments} FROM (VALUES {values})"  # noqa: S608
-        f" AS v({columns}, seen_checked, seen_url, seen_reviewed, id)"
-        f" WHERE s.{key} = v.id AND {guarded} RETURNING s.{key}"
-    )
-    params: list[object] = []
-    for source, _, seen in rows:
-        params += [f.get_db_prep_save(getattr(source, f.attname), connection) for f in fields]
-        params += [f.get_db_prep_save(value, connection) for f, value in zip(guards, seen, strict=True)]
-        params.append(source.pk)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        claimed = {pk for (pk,) in cursor.fetchall()}
-        # Rows another delivery recorded first are not claimed: their checks are not written.
-        return SourceCheck.objects.bulk_create(
-            [_check_row(source, result, None, now) for source, result, _ in rows if source.pk in claimed]
+        seen = tuple(getattr(source, name) for name in GUARD_FIELDS)
+        assessment = _apply(
+            source,
+            answer,
+            now=now,
+            baseline=baselines.get(source.pk),
+            known=known.get(source.pk, {}),
         )
+        record = _Record(source, answer, seen, assessment)
+        if _keeps_text(record):  # fill in the names editors left empty (never what they typed)
+            record.names = {
+                name: value
+                for name in NAME_FIELDS
+                if (value := getattr(answer.extraction, name)) and not getattr(source, name)
+            }
+        records.append(record)
+    with transaction.atomic():
+        claimed = _claim(records, force=force)
+        records = [record for record in records if record.source.pk in claimed]
+        snapshots = [_snapshot(record, now) for record in records if _keeps_text(record)]
+        firsts = [r.source.pk for r in records if r.assessment and r.assessment.first]
+        if firsts:  # a first text (new source, or its URL changed): nothing learned holds
+            LearnedBlock.objects.filter(source_id__in=firsts).delete()
+        for record in records:
+            if record.assessment is not None:
+                volatility.save(record.assessment)
+        snapshots = Snapshot.objects.bulk_create(snapshots)
+        for snapshot in snapshots:
+            transaction.on_commit(
+                lambda s=snapshot: snapshot_taken.send(Source, source_id=s.source_id, snapshot_id=s.pk),
+                robust=True,
+            )
+        return SourceCheck.objects.bulk_create(_check_row(record, now) for record in records)
+
+
+def _prior_texts(sources: list[Source]) -> tuple[dict[int, str], dict[int, dict[str, LearnedBlock]]]:
+    """The last snapshot's text and the learned places of each source, in two queries."""
+    if not sources:
+        return {}, {}
+    by_pk = {source.pk: source for source in sources}
+    last_text = Snapshot.objects.filter(source=OuterRef("pk")).values("text")[:1]
+    baselines = {
+        pk: text
+        for pk, text in Source.objects.filter(pk__in=by_pk)
+        .annotate(last_text=Subquery(last_text))
+        .values_list("pk", "last_text")
+        if text is not None
+    }
+    known: dict[int, dict[str, LearnedBlock]] = {}
+    for row in LearnedBlock.objects.filter(source_id__in=list(baselines)):
+        row.source = by_pk[row.source_id]
+        known.setdefault(row.source_id, {})[row.key] = row
+    return baselines, known
 
 
 def _apply(
-    source: Source, result: FetchResult, *, raw_hash: str | None, extraction: Extraction | None, now: datetime
+    source: Source, answer: Answer, *, now: datetime, baseline: str | None, known: dict[str, LearnedBlock]
 ) -> volatility.Assessment | None:
     """What a check does to its source (health, schedule, validators), on the object only; the
     assessment of its text when it has one."""
+    result, extraction = answer.result, answer.extraction
     before = source.health
     assessment = None
     if result.succeeded:
         source.consecutive_failures = 0
         if extraction is not None:
-            assessment = volatility.assess(source, extraction.text, now=now)
+            assessment = volatility.assess(source, extraction.text, now=now, baseline=baseline, known=known)
             source.content_hash = extraction.content_hash
-        if raw_hash is not None:
-            source.body_hash = raw_hash
+        if answer.raw_hash is not None:
+            source.body_hash = answer.raw_hash
         if assessment and assessment.changed:
             source.content_changed_at = now
         if result.outcome == Outcome.NOT_MODIFIED:  # a 304 may repeat the validators, or not
@@ -623,26 +612,13 @@ def _apply(
     return assessment
 
 
-def _check_row(
-    source: Source, result: FetchResult, assessment: volatility.Assessment | None, now: datetime
-) -> SourceCheck:
-    return SourceCheck(
-        source=source,
-        checked_at=now,
-        duration_ms=result.duration_ms,
-        outcome=result.outcome,
-        status_code=result.status_code,
-        final_url=result.final_url[:2048],
-        content_hash=source.content_hash if result.succeeded else "",
-        changed=bool(assessment and assessment.changed),
-        note=assessment.note if assessment else "",
-        health_after=source.health,
-        error=result.error,
-    )
+def _keeps_text(record: _Record) -> bool:
+    return record.assessment is not None and (record.assessment.first or record.assessment.changed)
 
 
-def _take_snapshot(source: Source, result: FetchResult, extraction: Extraction, now: datetime) -> Snapshot:
+def _snapshot(record: _Record, now: datetime) -> Snapshot:
     """Keep what the source said: text as hashed, and the raw body gzip-compressed in storage."""
+    source, result, extraction = record.source, record.answer.result, record.answer.extraction
     snapshot = Snapshot(
         source=source,
         taken_at=now,
@@ -657,14 +633,82 @@ def _take_snapshot(source: Source, result: FetchResult, extraction: Extraction, 
     snapshot.body.save(
         f"{extraction.content_hash[:16]}.gz", ContentFile(gzip.compress(result.body, 6)), save=False
     )
-    snapshot.save()
-    # Fill in what editors left empty, never what they typed (even while this check ran).
-    for name in ("title", "publisher"):
-        value = getattr(extraction, name)
-        if value and not getattr(source, name):
-            Source.objects.filter(pk=source.pk, **{name: ""}).update(**{name: value})
-            setattr(source, name, value)
     return snapshot
+
+
+def _claim(records: list[_Record], *, force: bool) -> set[int]:
+    """Write each record's source where its guard holds; the ids written."""
+    if connection.vendor != "postgresql":
+        claimed = set()
+        for record in records:
+            source = record.source
+            seen = dict(zip(GUARD_FIELDS, record.seen, strict=True))
+            if not force:
+                seen["queued_at__isnull"] = False
+            fields = {name: getattr(source, name) for name in CHECK_FIELDS}
+            if Source.objects.filter(pk=source.pk, **seen).update(**fields):
+                claimed.add(source.pk)
+                for name, value in record.names.items():
+                    Source.objects.filter(pk=source.pk, **{name: ""}).update(**{name: value})
+        return claimed
+    pk = Source._meta.pk
+    fields = [Source._meta.get_field(name) for name in CHECK_FIELDS]
+    guards = [Source._meta.get_field(name) for name in GUARD_FIELDS]
+    names = [Source._meta.get_field(name) for name in NAME_FIELDS]
+    quote = connection.ops.quote_name
+    casts = [f"%s::{f.db_type(connection)}" for f in [*fields, *guards, *names]]
+    row = "(" + ", ".join([*casts, f"%s::{pk.rel_db_type(connection)}"]) + ")"
+    columns = [quote(f.column) for f in fields] + [f"seen_{f.column}" for f in guards]
+    columns += [f"fill_{f.column}" for f in names] + ["id"]
+    assignments = [f"{quote(f.column)} = v.{quote(f.column)}" for f in fields]
+    assignments += [
+        f"{quote(f.column)} = CASE WHEN s.{quote(f.column)} = '' THEN v.fill_{f.column} ELSE s.{quote(f.column)} END"
+        for f in names
+    ]
+    conditions = [f"s.{quote(pk.column)} = v.id"]
+    conditions += [f"s.{quote(f.column)} IS NOT DISTINCT FROM v.seen_{f.column}" for f in guards]
+    if not force:
+        conditions.append("s.queued_at IS NOT NULL")
+    # Only the model's names and placeholders are spliced in; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(Source._meta.db_table)} AS s SET {', '.join(assignments)}"  # noqa: S608
+        f" FROM (VALUES {', '.join([row] * len(records))}) AS v({', '.join(columns)})"
+        f" WHERE {' AND '.join(conditions)} RETURNING s.{quote(pk.column)}"
+    )
+    params: list[object] = []
+    for record in records:
+        source = record.source
+        params += [f.get_db_prep_save(getattr(source, f.attname), connection) for f in fields]
+        params += [
+            f.get_db_prep_save(value, connection) for f, value in zip(guards, record.seen, strict=True)
+        ]
+        params += [record.names.get(f.name, "") for f in names]
+        params.append(source.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = {pk for (pk,) in cursor.fetchall()}
+    for record in records:  # the object says what the row says now
+        if record.source.pk in claimed:
+            for name, value in record.names.items():
+                setattr(record.source, name, value)
+    return claimed
+
+
+def _check_row(record: _Record, now: datetime) -> SourceCheck:
+    source, result, assessment = record.source, record.answer.result, record.assessment
+    return SourceCheck(
+        source=source,
+        checked_at=now,
+        duration_ms=result.duration_ms,
+        outcome=result.outcome,
+        status_code=result.status_code,
+        final_url=result.final_url[:2048],
+        content_hash=source.content_hash if result.succeeded else "",
+        changed=bool(assessment and assessment.changed),
+        note=assessment.note if assessment else "",
+        health_after=source.health,
+        error=result.error,
+    )
 
 
 # ---- editors' actions ------------------------------------------------------------------------

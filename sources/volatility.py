@@ -57,15 +57,17 @@ class Assessment:
         return "; ".join(parts)[:300]
 
 
-def assess(source: Source, text: str, *, now: datetime) -> Assessment:
-    """Compare `text` with the last snapshot of `source` under the rules above."""
-    baseline = source.snapshots.only("text").first() if source.content_hash else None
-    if baseline is None:
+def assess(
+    source: Source, text: str, *, now: datetime, baseline: str | None, known: dict[str, LearnedBlock]
+) -> Assessment:
+    """Compare `text` with `baseline`, the text of the last snapshot of `source` (None: there is
+    none), under the rules above; `known` holds its learned places by key. The monitor reads both
+    for a whole batch of checks at once."""
+    if baseline is None or not source.content_hash:
         return Assessment(first=True)
-    known = {row.key: row for row in source.learned_blocks.all()}
     result = Assessment()
     min_age = timedelta(seconds=settings.SOURCE_CONFIRM_MIN_AGE)
-    places = differing_places(baseline.text, text) if baseline.text != text else []
+    places = differing_places(baseline, text) if baseline != text else []
     # A candidate's text seen again at another offset is still seen again: a noisy neighbour that
     # happened to match the snapshot this time shifts the offsets of the places after it.
     present = {place.identity for place in places}
