@@ -4,7 +4,6 @@ With nothing set, the project runs on embedded defaults: a SQLite file, a Celery
 another SQLite file (factcheck/broker.py) and a file cache, all under VAR_DIR. Production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 """
 
-import os
 from pathlib import Path
 
 import environ
@@ -256,11 +255,12 @@ SOURCE_FETCH_USER_AGENT = env.str(
 )
 # The dispatcher sends due sources SOURCE_CHECK_BATCH to a message; a worker process keeps up to
 # SOURCE_CHECKS_IN_FLIGHT of a batch's fetches waiting on the network at once (one event loop, one
-# connection pool) and reads the text of changed bytes in SOURCE_EXTRACT_PROCESSES processes
-# (sources/readers.py; 0 reads in a thread).
+# connection pool) and reads the text of changed bytes in SOURCE_EXTRACT_PROCESSES processes of
+# its own (sources/readers.py; 0 reads in a thread). Celery's default concurrency is one worker
+# process per core, so the default of 1 gives one reader per core.
 SOURCE_CHECK_BATCH = env.int("SOURCE_CHECK_BATCH", default=500)
 SOURCE_CHECKS_IN_FLIGHT = env.int("SOURCE_CHECKS_IN_FLIGHT", default=500)
-SOURCE_EXTRACT_PROCESSES = env.int("SOURCE_EXTRACT_PROCESSES", default=os.cpu_count() or 1)
+SOURCE_EXTRACT_PROCESSES = env.int("SOURCE_EXTRACT_PROCESSES", default=1)
 SOURCE_FETCH_PER_HOST_CONCURRENCY = env.int("SOURCE_FETCH_PER_HOST_CONCURRENCY", default=2)
 SOURCE_FETCH_PER_HOST_PER_SECOND = env.int("SOURCE_FETCH_PER_HOST_PER_SECOND", default=1)
 SOURCE_CHECK_INTERVAL = env.int("SOURCE_CHECK_INTERVAL", default=24 * 3600)

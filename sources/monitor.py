@@ -65,6 +65,9 @@ CHECK_LEASE = timedelta(minutes=15)
 DISPATCH_BATCH = 500
 # The dispatcher tops the fetch queue up to this many messages per run, never floods it.
 MAX_FETCH_BACKLOG = 20_000
+# Seconds a batch waits for its answers; those still waiting then (behind the others, their
+# host, a reader) go back as single checks, and the batch records the rest within its time limit.
+BATCH_DEADLINE = 100
 
 
 # ---- schedule -----------------------------------------------------------------------------
@@ -316,12 +319,13 @@ class Answer:
 
 
 async def gather_answers(
-    sources: list[Source], *, politeness_wait: float = 5.0
+    sources: list[Source], *, politeness_wait: float = 5.0, deadline: float | None = None
 ) -> list[Answer | politeness.HostBusy]:
     """The network half of checking `sources` (as `_load` gives them), all on one event loop:
     up to SOURCE_CHECKS_IN_FLIGHT at once, one connection pool, politeness batched through Redis,
     extraction in the reader processes. It touches no database; an answer per source, in order,
-    or HostBusy where the host had no free slot in time."""
+    or HostBusy where the host had no free slot in time, or where the answer was still waiting
+    (for its turn, its host, the network or a reader) `deadline` seconds after the start."""
     in_flight = asyncio.Semaphore(settings.SOURCE_CHECKS_IN_FLIGHT)
     async with AsyncFetcher() as fetcher, politeness.BatchSlots() as slots:
 
@@ -332,7 +336,17 @@ async def gather_answers(
                 except politeness.HostBusy as busy:
                     return busy
 
-        return await asyncio.gather(*(one(source) for source in sources))
+        tasks = [asyncio.create_task(one(source)) for source in sources]
+        _, late = await asyncio.wait(tasks, timeout=deadline)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+    return [
+        politeness.HostBusy(source.url, retry_after=random.uniform(5, 30))  # noqa: S311
+        if task in late
+        else task.result()
+        for source, task in zip(sources, tasks, strict=True)
+    ]
 
 
 async def _answer(
@@ -395,12 +409,18 @@ def check_sources(source_ids: Iterable[int], *, politeness_wait: float = 5.0) ->
             ready.append((source, Answer(result=killed)))
     _mark_started(live)
     outcome = BatchOutcome()
-    answers = asyncio.run(gather_answers(live, politeness_wait=politeness_wait)) if live else []
+    answers = []
+    if live:
+        answers = asyncio.run(gather_answers(live, politeness_wait=politeness_wait, deadline=BATCH_DEADLINE))
     for source, answer in zip(live, answers, strict=True):
         if isinstance(answer, politeness.HostBusy):
             outcome.busy[source.pk] = answer.retry_after
         else:
             ready.append((source, answer))
+    if outcome.busy:  # not started after all: their single checks must not take them for killed
+        Source.objects.filter(pk__in=list(outcome.busy), queued_at__isnull=False).update(
+            check_started_at=None
+        )
     outcome.checks = record_answers(ready)
     return outcome
 

@@ -9,7 +9,8 @@ the extraction code preloaded) and kept across tasks:
 - each read is bounded as before (`extract.read_text`: size cap, a killable child for large
   bodies), and also by time here: a read that outlives SOURCE_EXTRACT_TIMEOUT (plus a margin for
   that child) has its pool killed and replaced, and ends as an extraction_limit problem; reads
-  that shared the killed pool are read once more in the new one;
+  that shared the killed pool are read once more in the new one. An event loop hands the pool
+  one read per process at a time, so the bound times the read, not its queue;
 - the pool processes run under the same address-space limit as the bounded child
   (SOURCE_EXTRACT_MAX_MEMORY) and are replaced after MAX_READS_PER_PROCESS reads, so a slow leak
   in a parser cannot grow a worker without bound.
@@ -24,6 +25,7 @@ import logging
 import multiprocessing
 import resource
 import threading
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -39,6 +41,9 @@ CHILD_MARGIN = 5.0
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+_loop_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def bounds() -> Bounds:
@@ -107,6 +112,16 @@ def shutdown() -> None:
         _discard(pool, kill=False)
 
 
+def _turns() -> asyncio.Semaphore:
+    """One read per reader process at a time from this event loop, so that a read's time bound
+    counts its own work, not its wait behind the others."""
+    loop = asyncio.get_running_loop()
+    turns = _loop_turns.get(loop)
+    if turns is None:
+        turns = _loop_turns[loop] = asyncio.Semaphore(max(1, settings.SOURCE_EXTRACT_PROCESSES))
+    return turns
+
+
 async def read(
     body: bytes, content_type: str, *, url: str, with_metadata: bool, usual_length: int
 ) -> Extraction:
@@ -121,24 +136,27 @@ async def read(
         usual_length=usual_length,
         bounds=limits,
     )
-    pool = _get_pool()
-    if pool is None:
-        return await asyncio.to_thread(call)
-    loop = asyncio.get_running_loop()
-    for _ in range(2):
-        try:
-            return await asyncio.wait_for(loop.run_in_executor(pool, call), limits.timeout + CHILD_MARGIN)
-        except TimeoutError:
-            _discard(pool, kill=True)
-            logger.warning("extraction of %s outlived %s s; its pool was replaced", url, limits.timeout)
-            error = f"extracting the text took longer than {limits.timeout:g} s"
-            return Extraction(kind="", content_hash="", problem=EXTRACTION_LIMIT, error=error)
-        except MemoryError:
-            limit = limits.max_memory // 2**20
-            error = f"extracting the text ran out of memory (limit {limit} MB)"
-            return Extraction(kind="", content_hash="", problem=EXTRACTION_LIMIT, error=error)
-        except BrokenProcessPool:  # killed for another read, or by the kernel: read once more
-            _discard(pool, kill=False)
-            pool = _get_pool()
-    error = "the extraction process died twice reading this body"
+    # A large body is read by a child that the reader kills at the bound itself.
+    bound = limits.timeout + (CHILD_MARGIN if len(body) > limits.in_process_bytes else 0)
+    async with _turns():
+        pool = _get_pool()
+        if pool is None:
+            return await asyncio.to_thread(call)
+        loop = asyncio.get_running_loop()
+        for _ in range(2):
+            try:
+                return await asyncio.wait_for(loop.run_in_executor(pool, call), bound)
+            except TimeoutError:
+                _discard(pool, kill=True)
+                logger.warning("reading %s outlived %s s; its reader processes were replaced", url, bound)
+                error = f"extracting the text took longer than {limits.timeout:g} s"
+                return Extraction(kind="", content_hash="", problem=EXTRACTION_LIMIT, error=error)
+            except MemoryError:
+                limit = limits.max_memory // 2**20
+                error = f"extracting the text ran out of memory (limit {limit} MB)"
+                return Extraction(kind="", content_hash="", problem=EXTRACTION_LIMIT, error=error)
+            except BrokenProcessPool:  # killed for another read, or by the kernel: read once more
+                _discard(pool, kill=False)
+                pool = _get_pool()
+    error = "the reader process died twice reading this body"
     return Extraction(kind="", content_hash="", problem=EXTRACTION_LIMIT, error=error)

@@ -47,8 +47,8 @@ def dispatch_due_checks() -> int:
 
 
 @idempotent_task(
-    soft_time_limit=CHECK_SOFT_TIME_LIMIT * 2,
-    time_limit=CHECK_SOFT_TIME_LIMIT * 2 + 30,
+    soft_time_limit=monitor.BATCH_DEADLINE + 60,  # time to record what came in before the deadline
+    time_limit=monitor.BATCH_DEADLINE + 90,
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_backoff_max=300,
@@ -57,13 +57,13 @@ def dispatch_due_checks() -> int:
 )
 def check_sources(source_ids: list[int]) -> None:
     """Check a batch of sources, their fetches in flight together (the dispatcher's messages, on
-    the "fetch" queue). A source whose host stays busy goes back as a single check, later; a
-    redelivered batch skips what was recorded."""
+    the "fetch" queue). A source whose host stays busy, or whose answer missed the batch's
+    deadline, goes back as a single check, later; a redelivered batch skips what was recorded."""
     try:
         outcome = monitor.check_sources(source_ids)
     except SoftTimeLimitExceeded:
         for source_id in source_ids:  # recorded ones are not queued any more: no second record
-            monitor.record_timeout(source_id, f"the check took longer than {CHECK_SOFT_TIME_LIMIT * 2} s")
+            monitor.record_timeout(source_id, f"the batch took longer than {monitor.BATCH_DEADLINE + 60} s")
         return
     for source_id, retry_after in outcome.busy.items():
         check_source.apply_async((source_id,), countdown=retry_after)

@@ -100,3 +100,41 @@ def test_a_batch_records_a_killed_check_without_fetching(slow_pages, allow_serve
     Source.objects.filter(pk=source_id).update(check_started_at=killed_at)
     (check,) = monitor.check_sources([source_id]).checks
     assert check.outcome == Outcome.KILLED and len(allow_server.log) == 0
+
+
+def test_answers_still_waiting_at_the_batch_deadline_go_back_as_single_checks(
+    slow_pages, settings, monkeypatch
+):
+    settings.SOURCE_FETCH_PER_HOST_CONCURRENCY = 20
+    settings.SOURCE_CHECKS_IN_FLIGHT = 2
+    slow_pages["delay"] = 0.4
+    monkeypatch.setattr(monitor, "BATCH_DEADLINE", 0.6)  # two rounds of 0.4 s do not fit
+    ids = queued_sources([f"{slow_pages['url']}?n={n}" for n in range(6)])
+    outcome = monitor.check_sources(ids)
+
+    assert len(outcome.checks) == 2 and len(outcome.busy) == 4
+    late = Source.objects.filter(pk__in=outcome.busy)
+    assert late.filter(queued_at__isnull=False, check_started_at=None).count() == 4  # leased, not started
+    slow_pages["delay"] = 0
+    (first_late, *_) = outcome.busy
+    assert monitor.check_source(first_late).outcome == Outcome.OK  # its single check: not "killed"
+
+
+def test_a_batch_costs_a_few_statements_however_many_sources_it_holds(page, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SOURCE_FETCH_PER_HOST_CONCURRENCY = 100
+
+    def statements(count: int, html: str) -> int:
+        page["html"] = html
+        Source.objects.all().delete()
+        ids = queued_sources([f"{page['url']}?n={n}" for n in range(count)])
+        monitor.check_sources(ids)  # first checks: snapshots
+        monitor.request_checks(ids)
+        with CaptureQueriesContext(connection) as queries:
+            checks = monitor.check_sources(ids).checks  # unchanged bytes
+        assert len(checks) == count
+        return len(queries)
+
+    assert statements(40, news_page()) == statements(4, news_page())

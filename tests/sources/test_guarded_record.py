@@ -66,3 +66,17 @@ def test_a_url_edited_during_a_check_does_not_inherit_the_old_urls_state(meddlin
         Health.UNCHECKED,
     )
     assert timezone.now() >= source.health_changed_at
+
+
+def test_in_a_batch_only_the_source_edited_during_its_check_is_left_for_later(meddling_page):
+    sources = Source.objects.bulk_create(Source(url=f"{meddling_page['url']}?n={n}") for n in range(3))
+    ids = [source.pk for source in sources]
+    monitor.request_checks(ids)
+    edited = ids[1]
+    meddling_page["during"] = lambda: monitor.mark_changes_reviewed([edited])
+    outcome = monitor.check_sources(ids)
+
+    assert sorted(check.source_id for check in outcome.checks) == [ids[0], ids[2]]
+    left = Source.objects.get(pk=edited)
+    assert (left.queued_at is not None, left.last_checked_at, left.content_hash) == (True, None, "")
+    assert Source.objects.filter(pk__in=[ids[0], ids[2]], queued_at=None, health=Health.OK).count() == 2

@@ -1,10 +1,11 @@
 """Per-host politeness through the shared cache (Redis in the test settings)."""
 
+import asyncio
 import time
 
 import pytest
 
-from sources.politeness import HostBusy, host_slot, try_acquire
+from sources.politeness import BatchSlots, HostBusy, host_slot, try_acquire
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +51,59 @@ def test_host_names_are_case_insensitive():
     try_acquire("News.Example.org")
     try_acquire("news.example.ORG")
     assert try_acquire("news.example.org") is None
+
+
+# ---- a batch's slots (issue 13) ---------------------------------------------------------------
+
+
+def test_a_batch_asks_for_all_its_slots_in_one_script_call_and_releases_them_together(settings):
+    import redis
+
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    hosts = [f"site{i}.example.org" for i in range(200)]
+
+    def calls(name: str) -> int:
+        return server.info("commandstats").get(f"cmdstat_{name}", {}).get("calls", 0)
+
+    async def batch() -> list[str | None]:
+        async with BatchSlots() as slots:
+
+            async def one(host: str) -> str | None:
+                async with slots.hold(host, wait=0):
+                    await asyncio.sleep(0.05)
+                    return try_acquire(host) and try_acquire(host)  # a single check finds no third slot
+
+            return await asyncio.gather(*(one(host) for host in hosts))
+
+    scripts, deletes = calls("evalsha") + calls("eval"), calls("del") + calls("unlink")
+    assert asyncio.run(batch()) == [None] * 200  # each host had 2 slots: the batch held 1, a check 1
+    assert calls("evalsha") + calls("eval") - scripts <= 2  # one call (a retry if the script was new)
+    assert calls("del") + calls("unlink") - deletes <= 2  # released with one DEL
+    assert all(try_acquire(host) for host in hosts[:3])  # the batch's slots are free again
+
+
+def test_a_batch_host_at_its_limit_waits_then_is_busy():
+    async def batch() -> None:
+        async with BatchSlots() as slots:
+            async with slots.hold("news.example.org"), slots.hold("news.example.org"):
+                started = time.monotonic()
+                with pytest.raises(HostBusy):
+                    async with slots.hold("news.example.org", wait=0.3):
+                        pass
+                assert 0.3 <= time.monotonic() - started < 1
+
+    asyncio.run(batch())
+    assert try_acquire("news.example.org") is not None
+
+
+def test_without_redis_a_batch_fetches_nothing(settings):
+    from tests.servers import free_port
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+
+    async def batch() -> None:
+        async with BatchSlots() as slots, slots.hold("news.example.org", wait=0.3):
+            pytest.fail("fetched without coordination")
+
+    with pytest.raises(HostBusy):
+        asyncio.run(batch())
