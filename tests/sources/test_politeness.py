@@ -82,15 +82,19 @@ def test_a_batch_asks_for_all_its_slots_in_one_script_call_and_releases_them_tog
     assert all(try_acquire(host) for host in hosts[:3])  # the batch's slots are free again
 
 
+async def hold_two_then_ask(slots: BatchSlots) -> None:
+    async with slots.hold("news.example.org"), slots.hold("news.example.org"):
+        started = time.monotonic()
+        with pytest.raises(HostBusy):
+            async with slots.hold("news.example.org", wait=0.3):
+                pass
+        assert 0.3 <= time.monotonic() - started < 1
+
+
 def test_a_batch_host_at_its_limit_waits_then_is_busy():
     async def batch() -> None:
         async with BatchSlots() as slots:
-            async with slots.hold("news.example.org"), slots.hold("news.example.org"):
-                started = time.monotonic()
-                with pytest.raises(HostBusy):
-                    async with slots.hold("news.example.org", wait=0.3):
-                        pass
-                assert 0.3 <= time.monotonic() - started < 1
+            await hold_two_then_ask(slots)
 
     asyncio.run(batch())
     assert try_acquire("news.example.org") is not None
