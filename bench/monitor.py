@@ -1052,6 +1052,12 @@ def report(args: argparse.Namespace, command: str, results: list[dict]) -> str:
             f"per process ({args.delay_in_flight} in all), SOURCE_CHECK_BATCH={args.delay_batch or per_process}; "
             f"the floor with {args.delay_in_flight} fetches in flight; not the peer (at {args.peer_workers} "
             f"fetch workers it would take {n / args.peer_workers:.0f} s)."
+            + (
+                f" With fewer sources ({n}) than checks in flight the delayed pass is a single wave: its "
+                "checks/s is bounded by the sources, not by the system."
+                if n < args.delay_in_flight
+                else ""
+            )
             if args.delay
             else "No delayed pass (--delay 0)."
         ),
