@@ -956,7 +956,7 @@ def report(args: argparse.Namespace, command: str, results: list[dict]) -> str:
         "",
         f"    {command}",
         "",
-        f"{when}, {cores} cores shared with other sessions, {args.rounds} round(s) (who goes first rotates), "
+        f"{when}, {revision()}, {cores} cores shared with other sessions, {args.rounds} round(s) (who goes first rotates), "
         f"medians. {n} distinct ~43 KB news pages, one loopback address each, served by one page server "
         "that logs every answer (epoch µs, host and path, status), answers If-None-Match with 304 on "
         "unchanged pages and varies a footer timestamp on every answer in the churn pass.",
@@ -1062,7 +1062,36 @@ def report(args: argparse.Namespace, command: str, results: list[dict]) -> str:
             else "No delayed pass (--delay 0)."
         ),
     ]
-    return "\n".join(lines) + "\n"
+    return wrap("\n".join(lines)) + "\n"
+
+
+def wrap(markdown: str) -> str:
+    """Prose lines and list items wrapped at 100 columns, as the rest of bench/README.md is; tables,
+    headings and indented code stay as they are."""
+    import textwrap
+
+    out = []
+    for line in markdown.split("\n"):
+        if len(line) <= 100 or line.startswith(("|", "#", "    ")):
+            out.append(line)
+        else:
+            indent = "  " if line.startswith("- ") else ""
+            out.append(textwrap.fill(line, 100, subsequent_indent=indent, break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def revision() -> str:
+    """The commit the bench ran on (with "+ changes" when the tree was not clean)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return f"commit {commit}" + (" + uncommitted changes" if dirty.strip() else "")
 
 
 def write_section(section: str) -> None:
