@@ -33,8 +33,9 @@ reported apart: it serves everyone.
     .venv/bin/python bench/monitor.py --sources 2000 --rounds 2 --delay 1 [--write]
 
 It uses a private redis-server, a fresh PostgreSQL database (`factcheck_bench_monitor_PID`) and a
-temporary directory, all removed on exit; only loopback is ever contacted (PyPI once, to install
-the peer). `--write` puts the results and the command in bench/README.md under "## Monitor".
+temporary directory, all removed on exit (`--logs DIR` keeps the access logs); only loopback is
+ever contacted (PyPI once, to install the peer). The floor needs aiohttp in this virtualenv.
+`--write` puts the results and the command in bench/README.md under "## Monitor".
 """
 
 import argparse
