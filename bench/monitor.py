@@ -969,7 +969,7 @@ def report(args: argparse.Namespace, command: str, results: list[dict]) -> str:
         f"SOURCE_CHECK_BATCH={args.batch}, SOURCE_CHECKS_IN_FLIGHT={args.in_flight}, "
         f"SOURCE_EXTRACT_PROCESSES={args.extract_processes} → PostgreSQL. CPU: the worker's process tree "
         "(main, pool, extraction processes) + the database's PostgreSQL backends + Redis + the bench's "
-        "dispatcher calls (and, in the first pass, its bulk_create). Peak RSS: the worker's tree.",
+        "dispatcher calls (and, in the first pass, its bulk_create). Peak RSS: the worker's tree (shared pages counted in every process that maps them).",
         f"- **peer**: changedetection.io {peer.VERSION}, installed by the bench from PyPI into "
         "`~/.cache/factcheck-bench/`, started per round on a free loopback port with a fresh datastore "
         f"(no default watches), FETCH_WORKERS={args.peer_workers} (its default is 5; it is one Python "
