@@ -1112,12 +1112,12 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=2000, help="pages, sources and watches")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (medians are reported)")
     parser.add_argument("--concurrency", type=int, default=2, help="worker --concurrency")
-    parser.add_argument("--batch", type=int, default=50, help="SOURCE_CHECK_BATCH (sources per message)")
+    parser.add_argument("--batch", type=int, default=500, help="SOURCE_CHECK_BATCH (sources per message)")
     parser.add_argument(
-        "--in-flight", type=int, default=50, help="SOURCE_CHECKS_IN_FLIGHT (per worker process)"
+        "--in-flight", type=int, default=500, help="SOURCE_CHECKS_IN_FLIGHT (per worker process)"
     )
     parser.add_argument(
-        "--extract-processes", type=int, default=2, help="SOURCE_EXTRACT_PROCESSES (per worker process)"
+        "--extract-processes", type=int, default=1, help="SOURCE_EXTRACT_PROCESSES (per worker process)"
     )
     parser.add_argument(
         "--delay",

@@ -394,8 +394,8 @@ def check_sources(source_ids: Iterable[int], *, politeness_wait: float = 5.0) ->
 
     The database sees the batch, not its checks: one query reads the sources with what their
     checks need, one UPDATE marks them started, and once every answer is in, `record_answers`
-    writes them (one guarded UPDATE and one INSERT for the answers without new text). A source
-    already recorded (a redelivered batch) is not in the first query, as `check_source` skips it.
+    writes them all together. A source already recorded (a redelivered batch) is not in the first
+    query, as `check_source` skips it.
     """
     sources = _load(list(source_ids), queued_only=True)
     now = timezone.now()
