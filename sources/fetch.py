@@ -30,11 +30,12 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from http.cookies import Morsel
+from typing import TypeVar
 
 import aiohttp
 import certifi
@@ -45,6 +46,8 @@ from yarl import URL
 
 from sources import netpolicy
 from sources.models import Outcome
+
+T = TypeVar("T")
 
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 SUCCESS = frozenset({Outcome.OK, Outcome.REDIRECTED, Outcome.NOT_MODIFIED})
@@ -277,7 +280,19 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         async with AsyncFetcher() as fetcher:
             return await fetcher.fetch(url, etag=etag, last_modified=last_modified)
 
-    return asyncio.run(once())
+    return run_to_completion(once())
+
+
+def run_to_completion(coroutine: Coroutine[object, object, T]) -> T:
+    """`asyncio.run(coroutine)` from sync code, also where this thread already runs an event loop
+    (a notebook, an async caller, a browser-driving test): there the coroutine gets a thread of
+    its own. It must not touch the database, which belongs to the caller's thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1, thread_name_prefix="fetch-loop") as runner:
+        return runner.submit(asyncio.run, coroutine).result()
 
 
 def host_of(url: str) -> str:

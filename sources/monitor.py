@@ -49,7 +49,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from sources import politeness, readers, volatility
 from sources.extract import Extraction, read_text, sha256
-from sources.fetch import AsyncFetcher, FetchResult, host_of
+from sources.fetch import AsyncFetcher, FetchResult, host_of, run_to_completion
 from sources.models import Health, LearnedBlock, Outcome, Snapshot, Source, SourceCheck
 from sources.signals import snapshot_taken
 
@@ -271,7 +271,7 @@ def check_source(source_id: int, *, force: bool = False, politeness_wait: float 
         if killed is not None:
             return record_check(source, killed, raw_hash=None, extraction=None, force=False)
         _mark_started([source])
-    (answer,) = asyncio.run(gather_answers([source], politeness_wait=politeness_wait))
+    (answer,) = run_to_completion(gather_answers([source], politeness_wait=politeness_wait))
     if isinstance(answer, politeness.HostBusy):
         raise answer
     return record_check(
@@ -411,7 +411,8 @@ def check_sources(source_ids: Iterable[int], *, politeness_wait: float = 5.0) ->
     outcome = BatchOutcome()
     answers = []
     if live:
-        answers = asyncio.run(gather_answers(live, politeness_wait=politeness_wait, deadline=BATCH_DEADLINE))
+        gathering = gather_answers(live, politeness_wait=politeness_wait, deadline=BATCH_DEADLINE)
+        answers = run_to_completion(gathering)
     for source, answer in zip(live, answers, strict=True):
         if isinstance(answer, politeness.HostBusy):
             outcome.busy[source.pk] = answer.retry_after

@@ -9,7 +9,7 @@ import time
 import pytest
 from werkzeug import Request, Response
 
-from sources.fetch import AsyncFetcher, FetchResult
+from sources.fetch import AsyncFetcher, FetchResult, run_to_completion
 from sources.models import Outcome
 
 IN_FLIGHT = 200
@@ -20,7 +20,7 @@ def fetch_all(urls: list[str], *, limit: int = 0) -> list[FetchResult]:
         async with AsyncFetcher(limit=limit) as fetcher:
             return await asyncio.gather(*(fetcher.fetch(url) for url in urls))
 
-    return asyncio.run(run())
+    return run_to_completion(run())
 
 
 def test_many_fetches_in_flight_each_get_their_own_answer(allow_server):
@@ -94,7 +94,7 @@ def test_cookies_never_pass_from_one_fetch_to_another(allow_server):
             after = await fetcher.fetch(url("/echo"))
             return first, alone, *together, after
 
-    first, alone, chained, beside, _, after = asyncio.run(run())
+    first, alone, chained, beside, _, after = run_to_completion(run())
     assert first.outcome == Outcome.OK
     assert chained.body == b"chain=1"  # kept along its own redirect chain
     assert (alone.body, beside.body, after.body) == (b"none", b"none", b"none")
@@ -118,4 +118,4 @@ def test_fetch_outside_the_context_is_a_programming_error():
         await AsyncFetcher().fetch("http://example.org/")
 
     with pytest.raises(RuntimeError, match="async with"):
-        asyncio.run(run())
+        run_to_completion(run())

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from pytest_httpserver import HTTPServer
 
-from sources.fetch import AsyncFetcher, FetchResult, PublicResolver, fetch
+from sources.fetch import AsyncFetcher, FetchResult, PublicResolver, fetch, run_to_completion
 from sources.models import Outcome
 
 # (spelling of the host, which listener it reaches: "v4" = 127.0.0.1, "v6" = ::1)
@@ -112,7 +112,7 @@ def fetch_with(fetcher_class: type[AsyncFetcher], *urls: str) -> list[FetchResul
         async with fetcher_class() as fetcher:
             return await fetcher.fetch(url)
 
-    return [asyncio.run(one(url)) for url in urls]
+    return [run_to_completion(one(url)) for url in urls]
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "0x7f.1", "[::1]"])
@@ -128,7 +128,7 @@ def test_async_redirects_to_loopback_are_blocked_among_allowed_fetches(redirecto
             urls = [redirector.url_for("/go" if n % 2 else "/ok") for n in range(20)]
             return await asyncio.gather(*(fetcher.fetch(url) for url in urls))
 
-    results = asyncio.run(run())
+    results = run_to_completion(run())
     assert {r.outcome for r in results[1::2]} == {Outcome.BLOCKED}
     assert all("loopback" in r.error for r in results[1::2])
     assert {(r.outcome, r.body) for r in results[::2]} == {(Outcome.OK, b"fine")}

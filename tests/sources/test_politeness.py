@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from sources.fetch import run_to_completion
 from sources.politeness import BatchSlots, HostBusy, host_slot, try_acquire
 
 
@@ -76,7 +77,7 @@ def test_a_batch_asks_for_all_its_slots_in_one_script_call_and_releases_them_tog
             return await asyncio.gather(*(one(host) for host in hosts))
 
     scripts, deletes = calls("evalsha") + calls("eval"), calls("del") + calls("unlink")
-    assert asyncio.run(batch()) == [None] * 200  # each host had 2 slots: the batch held 1, a check 1
+    assert run_to_completion(batch()) == [None] * 200  # each host had 2 slots: the batch held 1, a check 1
     assert calls("evalsha") + calls("eval") - scripts <= 2  # one call (a retry if the script was new)
     assert calls("del") + calls("unlink") - deletes < 20  # released a turn of the loop at a time, not 200
     assert all(try_acquire(host) for host in hosts[:3])  # the batch's slots are free again
@@ -96,7 +97,7 @@ def test_a_batch_host_at_its_limit_waits_then_is_busy():
         async with BatchSlots() as slots:
             await hold_two_then_ask(slots)
 
-    asyncio.run(batch())
+    run_to_completion(batch())
     assert try_acquire("news.example.org") is not None
 
 
@@ -110,4 +111,4 @@ def test_without_redis_a_batch_fetches_nothing(settings):
             pytest.fail("fetched without coordination")
 
     with pytest.raises(HostBusy):
-        asyncio.run(batch())
+        run_to_completion(batch())

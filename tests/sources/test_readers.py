@@ -8,6 +8,7 @@ import pytest
 
 from sources import readers
 from sources.extract import EXTRACTION_LIMIT
+from sources.fetch import run_to_completion
 from tests.sources.pages import news_page
 
 SLOW_PAGE = news_page([f"Paragraph {i} of a very long page." for i in range(60_000)]).encode()
@@ -27,9 +28,9 @@ def read(body: bytes) -> asyncio.Future:
 
 
 def test_reading_is_done_by_another_process():
-    asyncio.run(read(news_page().encode()))  # the reader process starts
+    run_to_completion(read(news_page().encode()))  # the reader process starts
     started, cpu = time.monotonic(), time.process_time()
-    extraction = asyncio.run(read(news_page([f"Paragraph {i}." for i in range(3000)]).encode()))
+    extraction = run_to_completion(read(news_page([f"Paragraph {i}." for i in range(3000)]).encode()))
     wall, used = time.monotonic() - started, time.process_time() - cpu
     assert extraction.kind == "html" and "Paragraph 2999." in extraction.text
     assert used < wall / 3, (used, wall)  # this process waited; the reader worked
@@ -43,17 +44,17 @@ def test_a_read_over_its_time_bound_ends_in_a_problem_and_its_neighbour_is_read_
         return await asyncio.gather(read(SLOW_PAGE), read(news_page().encode()))
 
     started = time.monotonic()
-    slow, small = asyncio.run(both())
+    slow, small = run_to_completion(both())
     assert (slow.problem, slow.error) == (EXTRACTION_LIMIT, "extracting the text took longer than 1 s")
     assert small.problem == "" and "Istanbul" in small.text
     assert time.monotonic() - started < 10
-    assert asyncio.run(read(news_page().encode())).text == small.text  # a new reader took over
+    assert run_to_completion(read(news_page().encode())).text == small.text  # a new reader took over
 
 
 def test_without_reader_processes_text_is_read_in_a_thread(settings):
     settings.SOURCE_EXTRACT_PROCESSES = 0
     started, cpu = time.monotonic(), time.process_time()
-    extraction = asyncio.run(read(news_page([f"Paragraph {i}." for i in range(3000)]).encode()))
+    extraction = run_to_completion(read(news_page([f"Paragraph {i}." for i in range(3000)]).encode()))
     wall, used = time.monotonic() - started, time.process_time() - cpu
     assert "Paragraph 2999." in extraction.text
     assert used > wall / 2, (used, wall)  # here, in this process
