@@ -141,7 +141,7 @@ def request_checks(source_ids: Iterable[int]) -> int:
         count = Source.objects.filter(pk__in=ids).update(
             queued_at=Coalesce("queued_at", Value(now)), next_check_at=now + CHECK_LEASE
         )
-        transaction.on_commit(lambda: enqueue_checks(ids), robust=True)
+        transaction.on_commit(lambda: enqueue_batches(ids), robust=True)
     return count
 
 
@@ -153,24 +153,11 @@ def check_new_source(
         transaction.on_commit(lambda: request_checks([instance.pk]), robust=True)
 
 
-def enqueue_checks(source_ids: list[int]) -> None:
-    """Send the checks to the broker. While it is down, release the lease instead of failing:
-    the sources stay due and the next dispatch (a minute later) sends them."""
-    from sources.tasks import check_source
-
-    for sent, source_id in enumerate(source_ids):
-        try:
-            check_source.delay(source_id)
-        except KombuOperationalError as exc:
-            unsent = source_ids[sent:]
-            logger.warning("broker unavailable (%s); %d checks left for the next dispatch", exc, len(unsent))
-            Source.objects.filter(pk__in=unsent).update(queued_at=None, next_check_at=timezone.now())
-            return
-
-
 def enqueue_batches(source_ids: list[int]) -> None:
-    """The dispatcher's sending: one message per SOURCE_CHECK_BATCH sources (a worker fetches a
-    batch's sources at once), the lease released for what the broker did not take."""
+    """Send the checks to the broker, one message per SOURCE_CHECK_BATCH sources (a worker checks
+    a batch's sources at once). While the broker is down, release the lease of what it did not
+    take instead of failing: those sources stay due and the next dispatch (a minute later) sends
+    them."""
     from sources.tasks import check_sources
 
     size = settings.SOURCE_CHECK_BATCH

@@ -96,7 +96,7 @@ def test_the_compose_stack_checks_a_source_and_serves_its_claim(running_stack, h
 
     # One JSON line per task, with its id; Celery's own per-task lines are not doubled up.
     tasks = [line for line in running_stack.json_lines("worker") if line["logger"] == "factcheck.task"]
-    checks = [line for line in tasks if line["task"] == "sources.tasks.check_source"]
+    checks = [line for line in tasks if line["task"] == "sources.tasks.check_sources"]
     assert [line["state"] for line in checks] == ["SUCCESS"]
     assert re.fullmatch(r"[0-9a-f-]{36}", checks[0]["task_id"])
     assert "factcheck.heartbeat" in {line["task"] for line in tasks}
