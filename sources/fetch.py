@@ -274,7 +274,7 @@ class AsyncFetcher:
 
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
-    """Sync: one fetch on a fresh event loop and AsyncFetcher (admin "check now", tests)."""
+    """Sync: one fetch on a fresh event loop and AsyncFetcher (`check_url`, tests)."""
 
     async def once() -> FetchResult:
         async with AsyncFetcher() as fetcher:

@@ -329,7 +329,7 @@ async def gather_answers(
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
     return [
-        politeness.HostBusy(source.url, retry_after=random.uniform(5, 30))  # noqa: S311
+        politeness.HostBusy(host_of(source.url), retry_after=random.uniform(5, 30))  # noqa: S311
         if task in late
         else task.result()
         for source, task in zip(sources, tasks, strict=True)

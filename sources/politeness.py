@@ -20,8 +20,8 @@ import hashlib
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import redis.asyncio
 from django.conf import settings
@@ -65,20 +65,6 @@ def try_acquire(host: str) -> str | None:
     return None
 
 
-@contextmanager
-def host_slot(host: str, *, wait: float = 5.0) -> Iterator[None]:
-    """Hold a politeness slot for `host` while the block runs; HostBusy after `wait` seconds."""
-    deadline = time.monotonic() + wait
-    while (slot := try_acquire(host)) is None:
-        if time.monotonic() >= deadline:
-            raise HostBusy(host, retry_after=random.uniform(5, 30))  # noqa: S311 (spreading, not secrets)
-        time.sleep(random.uniform(0.05, 0.25))  # noqa: S311
-    try:
-        yield
-    finally:
-        cache.delete(slot)
-
-
 # KEYS: none (names are built here, as `try_acquire` builds them). ARGV: ttl, concurrency, rate,
 # token, then one name prefix per request ("<cache prefix>polite:slot:<host>:", "...rate...").
 # Per request, the same steps as `try_acquire`: the first free slot, then a start token; the
@@ -109,7 +95,8 @@ return taken
 
 
 class BatchSlots:
-    """Politeness for one event loop: `hold(host)` as `host_slot` does, batched (see above).
+    """Politeness for one event loop: `hold(host)` takes a slot as `try_acquire` does, batched (see
+    above), waiting up to `wait` seconds for one.
 
     Without Redis (`make run` on the file cache), each request goes through `try_acquire`.
     """

@@ -15,8 +15,8 @@ the extraction code preloaded) and kept across tasks:
   (SOURCE_EXTRACT_MAX_MEMORY) and are replaced after MAX_READS_PER_PROCESS reads, so a slow leak
   in a parser cannot grow a worker without bound.
 
-SOURCE_EXTRACT_PROCESSES=0 reads in a thread instead (`make run`, where one SQLite-backed worker
-does everything): no process per worker, and no time bound beyond the child's for large bodies.
+SOURCE_EXTRACT_PROCESSES=0 reads in a thread instead: no process per worker, and no time bound
+beyond the child's for large bodies.
 """
 
 import asyncio

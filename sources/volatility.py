@@ -122,11 +122,6 @@ def save(assessment: Assessment) -> None:
         row.save()
 
 
-def has_candidates(source: Source) -> bool:
-    """A change is waiting for confirmation: the next answer must be read, even if identical."""
-    return source.learned_blocks.exclude(candidate_hash="").exists()
-
-
 def mark_block(source: Source, *, key: str, kind: BlockKind, text: str = "") -> LearnedBlock:
     """An editor's word on one place: noise (ignored from now on) or important (always watched)."""
     row, _ = LearnedBlock.objects.update_or_create(

@@ -1,12 +1,13 @@
 """Per-host politeness through the shared cache (Redis in the test settings)."""
 
 import asyncio
+import contextlib
 import time
 
 import pytest
 
 from sources.fetch import run_to_completion
-from sources.politeness import BatchSlots, HostBusy, host_slot, try_acquire
+from sources.politeness import BatchSlots, HostBusy, try_acquire
 
 
 @pytest.fixture(autouse=True)
@@ -15,36 +16,48 @@ def _limits(settings):
     settings.SOURCE_FETCH_PER_HOST_PER_SECOND = 0
 
 
+async def hold(*hosts: str, wait: float = 5.0, then=None):
+    """Hold a slot for each of `hosts` at once (one batch), run `then()` inside, return its value."""
+    async with BatchSlots() as slots, contextlib.AsyncExitStack() as held:
+        for host in hosts:
+            await held.enter_async_context(slots.hold(host, wait=wait))
+        return then() if then else None
+
+
 def test_no_more_than_the_concurrency_limit_per_host():
     first, second = try_acquire("news.example.org"), try_acquire("news.example.org")
     assert first and second and first != second
     assert try_acquire("news.example.org") is None
     assert try_acquire("other.example.org") is not None  # hosts do not share slots
-    with pytest.raises(HostBusy) as busy, host_slot("news.example.org", wait=0.2):
-        pass
+    with pytest.raises(HostBusy) as busy:
+        run_to_completion(hold("news.example.org", wait=0.2))
     assert 5 <= busy.value.retry_after <= 30
 
 
 def test_a_slot_is_free_again_after_the_block():
-    with host_slot("news.example.org"), host_slot("news.example.org"):
-        assert try_acquire("news.example.org") is None
+    inside = run_to_completion(
+        hold("news.example.org", "news.example.org", then=lambda: try_acquire("news.example.org"))
+    )
+    assert inside is None
     assert try_acquire("news.example.org") is not None
 
 
 def test_a_slot_is_released_when_the_fetch_fails():
+    def fetch_blows_up():
+        raise RuntimeError("fetch blew up")
+
     for _ in range(3):
-        with pytest.raises(RuntimeError), host_slot("news.example.org", wait=0):
-            raise RuntimeError("fetch blew up")
+        with pytest.raises(RuntimeError):
+            run_to_completion(hold("news.example.org", wait=0, then=fetch_blows_up))
     assert try_acquire("news.example.org") is not None
 
 
 def test_requests_per_second_are_limited(settings):
     settings.SOURCE_FETCH_PER_HOST_PER_SECOND = 1
-    with host_slot("news.example.org"):
-        pass
+    run_to_completion(hold("news.example.org"))
     started = time.monotonic()
-    with host_slot("news.example.org", wait=3):  # waits for the next second's token
-        waited = time.monotonic() - started
+    run_to_completion(hold("news.example.org", wait=3))  # waits for the next second's token
+    waited = time.monotonic() - started
     assert 0.05 < waited < 2.5
 
 
